@@ -1,0 +1,9 @@
+"""One place where each app's API routes are mounted under /api/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("courses/", include("courses.api_urls")),
+    path("media/", include("media_pipeline.api_urls")),
+    path("exams/", include("exams.api_urls")),
+]

@@ -1,0 +1,131 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_member, make_unit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def org(db):
+    """A small tree: province → two districts → two branches under the first district."""
+
+    province = make_unit("Province", code="PROV", yearly_target_hours=32)
+    east = make_unit("East district", parent=province, code="EAST")
+    west = make_unit("West district", parent=province, code="WEST")
+    return SimpleNamespace(
+        province=province,
+        east=east,
+        west=west,
+        branch_a=make_unit("Branch A", parent=east, code="BR-A"),
+        branch_b=make_unit("Branch B", parent=east, code="BR-B"),
+        west_branch=make_unit("West branch", parent=west, code="BR-W"),
+    )
+
+
+@pytest.fixture
+def member_factory(db):
+    return make_member
+
+
+def _worker_database_url() -> str:
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def _broker_reachable() -> bool:
+    from cms.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real ``celery worker`` process on the configured broker and the test database.
+
+    Skips where no broker answers. Tasks sent by the test go through the broker for
+    real: eager mode is switched off for the test's duration.
+    """
+    from cms.celery import app
+
+    if not _broker_reachable():
+        pytest.skip("no Celery broker reachable")
+    app.conf.task_always_eager = False
+    app.control.purge()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+        "DATABASE_URL": _worker_database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "-Q",
+            "default,media",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"worker exited early; see {log.name}")
+            if "ready." in (ROOT / "var" / "test-worker.log").read_text():
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("worker did not become ready in 60 s")
+        yield proc
+    finally:
+        app.conf.task_always_eager = True
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
