@@ -110,3 +110,6 @@ class WorkerPing(models.Model):
     token = models.CharField(max_length=64, unique=True)
     hostname = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.hostname} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +12,14 @@ from django.db import connection
 from tests.factories import make_member, make_unit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_media():
+    yield
+    from django.conf import settings
+
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture
@@ -75,8 +84,10 @@ def celery_worker_process(transactional_db, settings):
         "DJANGO_SETTINGS_MODULE": "cms.settings.test",
         "DATABASE_URL": _worker_database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -104,7 +115,7 @@ def celery_worker_process(transactional_db, settings):
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"worker exited early; see {log.name}")
-            if "ready." in (ROOT / "var" / "test-worker.log").read_text():
+            if "ready." in log_path.read_text():
                 break
             time.sleep(0.2)
         else:
