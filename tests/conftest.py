@@ -76,6 +76,8 @@ def celery_worker_process(transactional_db, settings):
     from cms.celery import app
 
     if not _broker_reachable():
+        if os.environ.get("REQUIRE_WORKER_TESTS"):
+            pytest.fail("REQUIRE_WORKER_TESTS is set but no Celery broker answers")
         pytest.skip("no Celery broker reachable")
     app.conf.task_always_eager = False
     app.control.purge()

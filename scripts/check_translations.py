@@ -1,0 +1,39 @@
+"""Fail when a shipped .mo file is missing or out of date with its .po source.
+
+The Chinese translations ship compiled; this keeps the two from drifting apart.
+"""
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    problems = []
+    po_files = sorted(ROOT.glob("locale/*/LC_MESSAGES/*.po"))
+    if not po_files:
+        problems.append("no .po files under locale/")
+    for po in po_files:
+        mo = po.with_suffix(".mo")
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = Path(tmp) / "fresh.mo"
+            result = subprocess.run(
+                ["msgfmt", "--check-format", "-o", str(fresh), str(po)],
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode:
+                problems.append(f"{po.relative_to(ROOT)}: {result.stderr.strip()}")
+            elif not mo.exists() or mo.read_bytes() != fresh.read_bytes():
+                problems.append(f"{mo.relative_to(ROOT)} is stale: run manage.py compilemessages")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(po_files)} catalogue(s) checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
