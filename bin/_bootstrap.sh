@@ -44,10 +44,13 @@ ensure_venv() {
 # ensure_node_assets: front-end packages pinned in package-lock.json, copied into static_src.
 ensure_node_assets() {
   [ -f "$ROOT/package.json" ] || return 0
-  if [ -x "$ROOT/scripts/vendor_assets.sh" ] || [ -f "$ROOT/scripts/vendor_assets.sh" ]; then
-    command -v npm >/dev/null || ensure_apt_packages nodejs npm
-    (cd "$ROOT" && bash scripts/vendor_assets.sh)
+  command -v npm >/dev/null || ensure_apt_packages nodejs npm
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] \
+     || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    say "installing pinned npm packages"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  (cd "$ROOT" && sh scripts/vendor_assets.sh >/dev/null)
 }
 
 # ensure_services: PostgreSQL and Redis on this machine, started if they are not running.
