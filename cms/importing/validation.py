@@ -1,0 +1,169 @@
+"""Check every row of an import against the file itself, the database and the user's scope."""
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from cms.models import Unit
+from cms.selectors import units_visible_to
+
+from .columns import FIELD_LABELS, REQUIRED_FIELDS, role_resolve
+from .rows import ImportRow, Problem
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,24}$")
+LOOKUP_CHUNK = 900  # well under every database's limit on query parameters
+_username_validator = UnicodeUsernameValidator()
+
+
+def rows_validate(*, rows: list[ImportRow], user: AbstractBaseUser | None) -> None:
+    """Fill in ``errors`` (and, for good rows, ``unit_id`` and ``group_name``) of every row.
+
+    ``user`` is the person importing: rows for units outside their scope are refused.
+    ``None`` (the command line without ``--unit-scope-user``) means no limit.
+    """
+    for row in rows:
+        row.errors = []
+        _check_fields(row)
+    _check_duplicates(rows)
+    _check_existing_usernames(rows)
+    _check_units(rows, user)
+
+
+def _check_fields(row: ImportRow) -> None:
+    for name in REQUIRED_FIELDS:
+        if not getattr(row, name):
+            row.errors.append(
+                Problem(
+                    "missing_field",
+                    _("Missing required field: %(field)s.") % {"field": FIELD_LABELS[name]},
+                )
+            )
+    if row.username:
+        try:
+            _username_validator(row.username)
+            if len(row.username) > 150:
+                raise ValidationError("too long")
+        except ValidationError:
+            row.errors.append(
+                Problem(
+                    "bad_username",
+                    _(
+                        "Username “%(value)s” is not valid: use at most 150 letters, "
+                        "digits and @/./+/-/_."
+                    )
+                    % {"value": row.username},
+                )
+            )
+    if len(row.full_name) > 150:
+        row.errors.append(Problem("bad_full_name", _("Full name is longer than 150 characters.")))
+    row.group_name = role_resolve(row.role)
+    if row.group_name is None:
+        row.errors.append(
+            Problem(
+                "unknown_role",
+                _("Unknown role “%(value)s”: use member, trainer or manager (学员/培训师/管理员).")
+                % {"value": row.role},
+            )
+        )
+    if row.email:
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            row.errors.append(
+                Problem(
+                    "bad_email",
+                    _("“%(value)s” is not a valid e-mail address.") % {"value": row.email},
+                )
+            )
+    if row.phone and not (
+        PHONE_RE.match(row.phone) and 5 <= sum(c.isdigit() for c in row.phone) <= 20
+    ):
+        row.errors.append(
+            Problem(
+                "bad_phone",
+                _("Phone number “%(value)s” is malformed: use digits, optionally with +.")
+                % {"value": row.phone},
+            )
+        )
+
+
+def _check_duplicates(rows: list[ImportRow]) -> None:
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if not row.username:
+            continue
+        key = row.username.casefold()
+        if key in first_line:
+            row.errors.append(
+                Problem(
+                    "duplicate_in_file",
+                    _("Username “%(value)s” already appears on row %(line)d.")
+                    % {"value": row.username, "line": first_line[key]},
+                )
+            )
+        else:
+            first_line[key] = row.line
+
+
+def _check_existing_usernames(rows: list[ImportRow]) -> None:
+    wanted = {row.username.lower() for row in rows if row.username}
+    taken: set[str] = set()
+    users = get_user_model().objects.annotate(username_lower=Lower("username"))
+    for chunk in _chunks(sorted(wanted)):
+        taken.update(
+            users.filter(username_lower__in=chunk).values_list("username_lower", flat=True)
+        )
+    for row in rows:
+        if row.username and row.username.lower() in taken:
+            row.errors.append(
+                Problem(
+                    "username_exists",
+                    _("Username “%(value)s” already exists.") % {"value": row.username},
+                )
+            )
+
+
+def _check_units(rows: list[ImportRow], user: AbstractBaseUser | None) -> None:
+    codes = sorted({row.unit_code for row in rows if row.unit_code})
+    unit_ids: dict[str, int] = {}
+    visible: set[str] | None = None
+    for chunk in _chunks(codes):
+        unit_ids.update(Unit.objects.filter(code__in=chunk).values_list("code", "pk"))
+    if user is not None and not user.is_superuser:
+        scope = units_visible_to(user=user)
+        visible = set()
+        for chunk in _chunks(codes):
+            visible.update(scope.filter(code__in=chunk).values_list("code", flat=True))
+    for row in rows:
+        if not row.unit_code:
+            continue
+        row.unit_id = unit_ids.get(row.unit_code)
+        if row.unit_id is None:
+            row.errors.append(
+                Problem(
+                    "unknown_unit",
+                    _("Unknown unit code “%(value)s”.") % {"value": row.unit_code},
+                )
+            )
+        elif visible is not None and row.unit_code not in visible:
+            row.errors.append(
+                Problem(
+                    "out_of_scope",
+                    _("Unit “%(value)s” is outside the units you manage.")
+                    % {"value": row.unit_code},
+                )
+            )
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    iterator = iter(values)
+    while chunk := list(islice(iterator, LOOKUP_CHUNK)):
+        yield chunk
