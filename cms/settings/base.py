@@ -184,7 +184,10 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "z
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
-WAGTAILMEDIA = {"MEDIA_MODEL": "media_pipeline.LectureVideo"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "media_pipeline.LectureVideo",
+    "MEDIA_FORM_BASE": "media_pipeline.forms.LectureVideoForm",
+}
 
 # --- Django REST framework ---------------------------------------------------
 REST_FRAMEWORK = {
@@ -235,6 +238,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Media pipeline (media_pipeline/) ------------------------------------------
+MEDIA_UPLOAD_MAX_BYTES = 4 * 1024**3
+MEDIA_MAX_DURATION_SECONDS = 4 * 60 * 60
+# Signed playback URLs stay valid this long (a lecture plus pauses).
+MEDIA_PLAYBACK_TOKEN_MAX_AGE = 6 * 60 * 60
+# A transcode whose heartbeat is older than this is taken as dead and re-queued.
+MEDIA_TRANSCODE_STALE_SECONDS = 10 * 60
 
 # --- Platform ----------------------------------------------------------------
 DEFAULT_YEARLY_STUDY_HOURS = 32
