@@ -61,4 +61,57 @@ def member_create(
     user.save(update_fields=["first_name"])
     MemberProfile.objects.create(user=user, unit=unit, full_name=full_name, phone=phone)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+
+    from courses.services import enrolments_sync_for_member
+
+    enrolments_sync_for_member(user=user)  # courses already assigned to the unit
     return user
+
+
+class UnitMoveError(ValueError):
+    """A unit cannot go under itself or one of its own descendants."""
+
+
+def unit_update(
+    *,
+    unit: Unit,
+    name: str,
+    code: str,
+    yearly_target_hours: Decimal | None,
+    parent: Unit | None,
+) -> Unit:
+    """Change a unit's fields and, when ``parent`` differs, move it with its subtree."""
+    with transaction.atomic():
+        unit.name, unit.code, unit.yearly_target_hours = name, code, yearly_target_hours
+        unit.save(update_fields=["name", "code", "yearly_target_hours"])
+        current = unit.get_parent(update=True)
+        if (current.pk if current else None) == (parent.pk if parent else None):
+            return unit
+        if parent is not None and parent.path.startswith(unit.path):
+            raise UnitMoveError("a unit cannot be moved under itself or its descendants")
+        if parent is None:
+            unit.move(Unit.get_first_root_node(), "sorted-sibling")
+        else:
+            unit.move(Unit.objects.get(pk=parent.pk), "sorted-child")
+    unit.refresh_from_db()
+    return unit
+
+
+def member_role_set(*, user: AbstractUser, role: str) -> None:
+    """Give the user exactly one of the platform roles (other groups are left alone)."""
+    groups = roles_ensure()
+    user.groups.remove(*[group for name, group in groups.items() if name != role])
+    user.groups.add(groups[role])
+
+
+@transaction.atomic
+def member_update(
+    *, profile: MemberProfile, full_name: str, unit: Unit, phone: str, role: str
+) -> MemberProfile:
+    profile.full_name, profile.unit, profile.phone = full_name, unit, phone
+    profile.save(update_fields=["full_name", "unit", "phone"])
+    user = profile.user
+    user.first_name = full_name[:150]
+    user.save(update_fields=["first_name"])
+    member_role_set(user=user, role=role)
+    return profile
