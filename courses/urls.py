@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "courses"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_learning, name="my_learning"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
+    path("lessons/<int:lesson_id>/done/", views.lesson_done, name="lesson_done"),
+]

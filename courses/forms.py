@@ -1,0 +1,28 @@
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from cms.models import Unit
+from cms.selectors import units_visible_to
+
+from .models import CoursePage
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.indented_name
+
+
+class AssignmentForm(forms.Form):
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=CoursePage.objects.none(), empty_label=None
+    )
+    unit = UnitChoiceField(
+        label=_("Unit (with every unit below it)"), queryset=Unit.objects.none(), empty_label=None
+    )
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, manager: AbstractBaseUser, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
+        self.fields["unit"].queryset = units_visible_to(user=manager).order_by("path")

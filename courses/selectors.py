@@ -1,0 +1,419 @@
+"""Reads about courses: what a member may see, find and has done."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from cms import roles
+from cms.selectors import (
+    member_yearly_target,
+    unit_ancestor_paths,
+    units_visible_to,
+    user_has_role,
+    user_unit,
+)
+
+from .models import (
+    CourseAssignment,
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    segment_for_search,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+COVER_FILTER = "fill-320x180|format-webp"
+
+
+def user_sees_every_course(*, user: User) -> bool:
+    """Superusers, staff and trainers see every live course, whatever its audience."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return user_has_role(user=user, role=roles.TRAINERS)
+
+
+def courses_visible_to(*, user: User) -> QuerySet[CoursePage]:
+    """Live courses whose audience is everyone, or the member's unit or one of its ancestors."""
+    courses = CoursePage.objects.live()
+    if not user.is_authenticated:
+        return courses.none()
+    if user_sees_every_course(user=user):
+        return courses
+    audience = Q(audience_everyone=True)
+    unit = user_unit(user=user)
+    if unit is not None:
+        through = CoursePage.audience_units.through
+        audience |= Q(
+            pk__in=through.objects.filter(unit__path__in=unit_ancestor_paths(unit=unit)).values(
+                "coursepage_id"
+            )
+        )
+    return courses.filter(audience)
+
+
+def course_visible_to(*, user: User, course: CoursePage) -> bool:
+    return courses_visible_to(user=user).filter(pk=course.pk).exists()
+
+
+def lesson_visible_to(*, user: User, lesson: LessonPage) -> bool:
+    """The lesson is live and its course is visible to the user."""
+    if not user.is_authenticated or not lesson.live:
+        return False
+    parent_path = lesson.path[: -LessonPage.steplen]
+    return courses_visible_to(user=user).filter(path=parent_path).exists()
+
+
+def course_of_lesson(*, lesson: LessonPage) -> CoursePage:
+    return CoursePage.objects.get(path=lesson.path[: -LessonPage.steplen])
+
+
+# --- catalogue ---------------------------------------------------------------
+
+
+@dataclass
+class CourseCard:
+    course: CoursePage
+    enrolment: Enrolment | None
+    lessons_required: int
+    lessons_done: int
+
+    @property
+    def percent(self) -> int:
+        if self.enrolment is not None and self.enrolment.completed_at is not None:
+            return 100
+        if not self.lessons_required:
+            return 0
+        return round(100 * self.lessons_done / self.lessons_required)
+
+
+def catalogue_search(
+    *,
+    user: User,
+    query: str = "",
+    topic: str = "",
+    tag: str = "",
+    index: CourseIndexPage | None = None,
+) -> QuerySet[CoursePage]:
+    """Visible courses matching a search, a topic slug and a tag slug.
+
+    Chinese is matched word by word: the query is segmented with jieba (search mode) and
+    every word must occur in the course's segmented title and summary, or the raw query in
+    the title. The same on SQLite and PostgreSQL.
+    """
+    courses = courses_visible_to(user=user)
+    if index is not None:
+        courses = courses.descendant_of(index)
+    if topic:
+        courses = courses.filter(topic__slug=topic)
+    if tag:
+        courses = courses.filter(
+            pk__in=CoursePage.tags.through.objects.filter(tag__slug=tag).values("content_object_id")
+        )
+    query = (query or "").strip()
+    if query:
+        words = segment_for_search(query).split()
+        by_words = Q()
+        for word in words:
+            by_words &= Q(search_terms__icontains=word)
+        match = Q(title__icontains=query)
+        if words:
+            match |= by_words
+        courses = courses.filter(match)
+    return courses.order_by("-first_published_at", "-pk")
+
+
+def catalogue_cards(*, user: User, courses: list[CoursePage] | QuerySet) -> list[CourseCard]:
+    """Cards for one page of the catalogue, in a constant number of queries.
+
+    ``courses`` should come from ``catalogue_queryset`` so that covers, their renditions
+    and topics are already fetched.
+    """
+    courses = list(courses)
+    if not courses or not user.is_authenticated:
+        return [CourseCard(course, None, 0, 0) for course in courses]
+    paths = [course.path for course in courses]
+    enrolments = {
+        e.course_id: e
+        for e in Enrolment.objects.filter(user=user, course__in=[c.pk for c in courses])
+    }
+    required, done = _required_lesson_counts(user=user, course_paths=paths)
+    return [
+        CourseCard(
+            course,
+            enrolments.get(course.pk),
+            required.get(course.path, 0),
+            done.get(course.path, 0),
+        )
+        for course in courses
+    ]
+
+
+def catalogue_queryset(courses: QuerySet[CoursePage]) -> QuerySet[CoursePage]:
+    """What a course card needs, fetched with the courses: topic, cover and its rendition."""
+    Rendition = get_image_model().get_rendition_model()
+    return courses.select_related("topic", "cover").prefetch_related(
+        Prefetch(
+            "cover__renditions",
+            queryset=Rendition.objects.filter(filter_spec=COVER_FILTER),
+            to_attr="prefetched_renditions",
+        )
+    )
+
+
+def _required_lesson_counts(
+    *, user: User, course_paths: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per course path: live required lessons, and those the user has done. Two queries."""
+    step = Page.steplen
+    parent = Substr("path", 1, Length("path") - step)
+    required = dict(
+        LessonPage.objects.live()
+        .filter(required_for_completion=True)
+        .annotate(parent_path=parent)
+        .filter(parent_path__in=course_paths)
+        .values("parent_path")
+        .annotate(n=Count("pk"))
+        .values_list("parent_path", "n")
+    )
+    done = dict(
+        LessonProgress.objects.filter(
+            user=user,
+            state=LessonProgress.State.DONE,
+            lesson__live=True,
+            lesson__required_for_completion=True,
+        )
+        .annotate(parent_path=Substr("lesson__path", 1, Length("lesson__path") - step))
+        .filter(parent_path__in=course_paths)
+        .values("parent_path")
+        .annotate(n=Count("pk"))
+        .values_list("parent_path", "n")
+    )
+    return required, done
+
+
+# --- one course --------------------------------------------------------------
+
+
+@dataclass
+class LessonRow:
+    lesson: LessonPage
+    state: str
+    locked: bool
+    last_position_seconds: float = 0
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == LessonProgress.State.DONE
+
+
+@dataclass
+class CourseProgress:
+    course: CoursePage
+    enrolment: Enrolment | None
+    lessons: list[LessonRow]
+    required_total: int
+    required_done: int
+    next_lesson: LessonPage | None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrolment is not None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.enrolment is not None and self.enrolment.completed_at is not None
+
+    @property
+    def percent(self) -> int:
+        if self.is_complete:
+            return 100
+        if not self.required_total:
+            return 0
+        return round(100 * self.required_done / self.required_total)
+
+    @property
+    def hours_credited(self) -> Decimal:
+        if self.enrolment is None or self.enrolment.awarded_hours is None:
+            return Decimal("0")
+        return self.enrolment.awarded_hours
+
+
+def course_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
+    """The course's live lessons in order, without their bodies."""
+    return LessonPage.objects.live().child_of(course).defer("body").order_by("path")
+
+
+def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
+    """Lessons with their states and locks, progress and next step. Three queries."""
+    lessons = list(course_lessons(course=course))
+    enrolment = None
+    progress: dict[int, LessonProgress] = {}
+    if user.is_authenticated:
+        enrolment = (
+            Enrolment.objects.filter(user=user, course=course).select_related("assignment").first()
+        )
+        progress = {
+            p.lesson_id: p
+            for p in LessonProgress.objects.filter(user=user, lesson__in=[ls.pk for ls in lessons])
+        }
+    rows: list[LessonRow] = []
+    blocked = False
+    required_total = required_done = 0
+    next_lesson = None
+    for lesson in lessons:
+        p = progress.get(lesson.pk)
+        state = p.state if p else LessonProgress.State.NOT_STARTED
+        rows.append(
+            LessonRow(
+                lesson,
+                state,
+                locked=course.enforce_order and blocked,
+                last_position_seconds=p.last_position_seconds if p else 0,
+            )
+        )
+        done = state == LessonProgress.State.DONE
+        if lesson.required_for_completion:
+            required_total += 1
+            required_done += done
+            if not done:
+                blocked = True
+        if next_lesson is None and not done:
+            next_lesson = lesson
+    return CourseProgress(course, enrolment, rows, required_total, required_done, next_lesson)
+
+
+def lesson_is_locked(*, user: User, lesson: LessonPage, course: CoursePage | None = None) -> bool:
+    """With order enforced, a lesson is locked until the required lessons before it are done."""
+    course = course or course_of_lesson(lesson=lesson)
+    if not course.enforce_order:
+        return False
+    earlier_required = (
+        LessonPage.objects.live()
+        .child_of(course)
+        .filter(required_for_completion=True, path__lt=lesson.path)
+    )
+    if not user.is_authenticated:
+        return earlier_required.exists()
+    return earlier_required.exclude(
+        pk__in=LessonProgress.objects.filter(user=user, state=LessonProgress.State.DONE).values(
+            "lesson_id"
+        )
+    ).exists()
+
+
+def is_enrolled(*, user: User, course: CoursePage) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Enrolment.objects.filter(user=user, course=course).exists()
+
+
+def lesson_progress_for(*, user: User, lesson: LessonPage) -> LessonProgress | None:
+    if not user.is_authenticated:
+        return None
+    return LessonProgress.objects.filter(user=user, lesson=lesson).first()
+
+
+# --- My learning -------------------------------------------------------------
+
+
+@dataclass
+class LearningRow:
+    enrolment: Enrolment
+    card: CourseCard
+    overdue: bool = False
+
+    @property
+    def course(self) -> CoursePage:
+        return self.enrolment.course
+
+
+@dataclass
+class MemberLearning:
+    required: list[LearningRow] = field(default_factory=list)
+    in_progress: list[LearningRow] = field(default_factory=list)
+    completed: list[LearningRow] = field(default_factory=list)
+    hours_this_year: Decimal = Decimal("0")
+    target_hours: Decimal = Decimal("0")
+
+    @property
+    def target_percent(self) -> int:
+        if not self.target_hours:
+            return 100
+        return min(100, round(100 * self.hours_this_year / self.target_hours))
+
+
+def member_hours_this_year(*, user: User, today: date | None = None) -> Decimal:
+    """Hours awarded for courses completed this calendar year.
+
+    To be replaced by the study-hour ledger's selector once it exists.
+    """
+    if not user.is_authenticated:
+        return Decimal("0")
+    today = today or timezone.localdate()
+    start = timezone.make_aware(timezone.datetime(today.year, 1, 1))
+    total = Decimal("0")
+    for hours in Enrolment.objects.filter(
+        user=user, completed_at__gte=start, awarded_hours__isnull=False
+    ).values_list("awarded_hours", flat=True):
+        total += hours
+    return total
+
+
+def member_learning(*, user: User, today: date | None = None) -> MemberLearning:
+    """A member's enrolments: required first (earliest due first), in progress, completed."""
+    today = today or timezone.localdate()
+    learning = MemberLearning(
+        hours_this_year=member_hours_this_year(user=user, today=today),
+        target_hours=member_yearly_target(user=user),
+    )
+    if not user.is_authenticated:
+        return learning
+    enrolments = list(
+        Enrolment.objects.filter(user=user, course__live=True)
+        .select_related("assignment")
+        .order_by("enrolled_at")
+    )
+    course_ids = [e.course_id for e in enrolments]
+    courses = {c.pk: c for c in catalogue_queryset(CoursePage.objects.filter(pk__in=course_ids))}
+    for enrolment in enrolments:
+        enrolment.course = courses[enrolment.course_id]
+    cards = {
+        card.course.pk: card
+        for card in catalogue_cards(user=user, courses=[e.course for e in enrolments])
+    }
+    for enrolment in enrolments:
+        row = LearningRow(enrolment, cards[enrolment.course_id])
+        if enrolment.completed_at is not None:
+            learning.completed.append(row)
+        elif enrolment.is_required:
+            row.overdue = enrolment.due_date is not None and enrolment.due_date < today
+            learning.required.append(row)
+        else:
+            learning.in_progress.append(row)
+    learning.required.sort(key=lambda r: (r.enrolment.due_date or date.max, r.course.title))
+    learning.completed.sort(key=lambda r: r.enrolment.completed_at, reverse=True)
+    return learning
+
+
+# --- assignments ---------------------------------------------------------------
+
+
+def assignments_visible_to(*, user: User) -> QuerySet[CourseAssignment]:
+    """Assignments of the units this user may see (``cms.selectors.units_visible_to``)."""
+    return (
+        CourseAssignment.objects.filter(unit__in=units_visible_to(user=user))
+        .select_related("course", "unit", "assigned_by")
+        .order_by("withdrawn_at", "-created_at")
+    )

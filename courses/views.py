@@ -1,0 +1,158 @@
+"""Member-facing views: catalogue, course and lesson pages, enrolment, "My learning"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, Topic
+from .selectors import (
+    catalogue_cards,
+    catalogue_queryset,
+    catalogue_search,
+    course_of_lesson,
+    course_progress,
+    course_visible_to,
+    is_enrolled,
+    lesson_is_locked,
+    lesson_progress_for,
+    lesson_visible_to,
+    member_learning,
+)
+from .services import EnrolmentError, enrolment_create, lesson_complete, lesson_progress_record
+
+PAGE_SIZE = 12
+
+
+def _is_preview(request: HttpRequest) -> bool:
+    return getattr(request, "is_preview", False)
+
+
+def catalogue_page(request: HttpRequest, index: CourseIndexPage | None = None) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    query = request.GET.get("q", "")[:100]
+    topic = request.GET.get("topic", "")[:100]
+    tag = request.GET.get("tag", "")[:100]
+    courses = catalogue_search(user=request.user, query=query, topic=topic, tag=tag, index=index)
+    page = Paginator(catalogue_queryset(courses), PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "courses/course_index_page.html",
+        {
+            "page": index,
+            "self": index,
+            "cards": catalogue_cards(user=request.user, courses=page.object_list),
+            "page_obj": page,
+            "query": query,
+            "topic": topic,
+            "tag": tag,
+            "topics": Topic.objects.all(),
+        },
+    )
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    return catalogue_page(request)
+
+
+def course_page(request: HttpRequest, *, course: CoursePage) -> HttpResponse:
+    if not _is_preview(request):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not course_visible_to(user=request.user, course=course):
+            raise Http404
+    return TemplateResponse(
+        request,
+        "courses/course_page.html",
+        {
+            "page": course,
+            "self": course,
+            "progress": course_progress(user=request.user, course=course),
+            "tags": list(course.tags.all()),
+        },
+    )
+
+
+def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
+    preview = _is_preview(request)
+    if not preview:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not lesson_visible_to(user=request.user, lesson=lesson):
+            raise Http404
+    course = course_of_lesson(lesson=lesson)
+    locked = not preview and lesson_is_locked(user=request.user, lesson=lesson, course=course)
+    enrolled = not preview and is_enrolled(user=request.user, course=course)
+    progress = None
+    if enrolled and not locked:
+        progress = lesson_progress_record(user=request.user, lesson=lesson)
+    return TemplateResponse(
+        request,
+        "courses/lesson_page.html",
+        {
+            "page": lesson,
+            "self": lesson,
+            "course": course,
+            "locked": locked,
+            "enrolled": enrolled,
+            "lesson_progress": progress,
+            "is_done": progress is not None and progress.state == LessonProgress.State.DONE,
+        },
+    )
+
+
+@require_POST
+@login_required
+def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if not course_visible_to(user=request.user, course=course):
+        raise Http404
+    try:
+        enrolment_create(user=request.user, course=course)
+    except EnrolmentError as exc:
+        messages.warning(request, exc.messages[0])
+    else:
+        messages.success(request, _("You are enrolled. Start with the first lesson."))
+    return redirect(course.url)
+
+
+@require_POST
+@login_required
+def lesson_done(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    if not lesson_visible_to(user=request.user, lesson=lesson):
+        raise Http404
+    if lesson_is_locked(user=request.user, lesson=lesson):
+        messages.warning(request, _("Finish the lessons before this one first."))
+        return redirect(lesson.url)
+    if not lesson.is_reading_lesson:
+        messages.warning(request, _("A video lesson is done when you have watched it."))
+        return redirect(lesson.url)
+    already = (p := lesson_progress_for(user=request.user, lesson=lesson)) is not None and (
+        p.state == LessonProgress.State.DONE
+    )
+    lesson_complete(user=request.user, lesson=lesson)
+    if already:
+        messages.info(request, _("This lesson was already done."))
+    else:
+        messages.success(request, _("Lesson done."))
+    progress = course_progress(user=request.user, course=course_of_lesson(lesson=lesson))
+    if progress.is_complete:
+        return redirect(progress.course.url)
+    if progress.next_lesson is not None:
+        return redirect(progress.next_lesson.url)
+    return redirect(progress.course.url)
+
+
+@login_required
+def my_learning(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(
+        request, "courses/my_learning.html", {"learning": member_learning(user=request.user)}
+    )

@@ -1,0 +1,53 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import admin_views
+from .models import Topic
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "tag"
+    menu_label = _("Topics")
+    add_to_admin_menu = False
+    list_display = ["name", "slug"]
+
+
+register_snippet(TopicViewSet)
+
+
+class AssignmentMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return admin_views.may_assign(request.user)
+
+
+assignment_urls = (
+    [
+        path("", admin_views.assignment_index, name="index"),
+        path(
+            "<int:assignment_id>/withdraw/",
+            admin_views.assignment_withdraw_view,
+            name="withdraw",
+        ),
+    ],
+    "courses_assignments",
+)
+
+
+@hooks.register("register_admin_urls")
+def register_assignment_urls():
+    return [path("course-assignments/", include(assignment_urls))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_assignment_menu_item():
+    return AssignmentMenuItem(
+        _("Course assignments"),
+        reverse("courses_assignments:index"),
+        icon_name="list-ul",
+        order=300,
+    )
