@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "media_pipeline_api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("videos/status/", api.VideoStatusApi.as_view(), name="video-status"),
+]

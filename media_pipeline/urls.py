@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "media_pipeline"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("v/<str:token>/<int:video_id>/<path:path>", views.serve, name="serve"),
+]
