@@ -99,7 +99,7 @@
     this.playing = false;
     this.hiddenSince = hidden();
     var self = this;
-    this.beats = new Beats({
+    this.beats = d.beatUrl && new Beats({
       url: d.beatUrl,
       csrf: d.csrf,
       lesson: parseInt(d.lesson, 10),
@@ -137,7 +137,7 @@
       if (t > 0 && (!v.duration || t < v.duration - 1)) v.currentTime = t;
     });
     this.wireBar();
-    this.wireBeats();
+    if (this.beats) this.wireBeats();
   };
 
   Player.prototype.startHls = function (position) {
@@ -271,8 +271,25 @@
     this.last = null;
   };
 
+  Player.prototype.advance = function () {
+    var v = this.video, t = v.currentTime;
+    if (v.seeking || hidden()) { this.last = null; return; }
+    if (this.last !== null) {
+      var step = t - this.last;
+      if (step > 0 && step <= 2.5 * Math.max(1, v.playbackRate)) {
+        if (this.start === null) this.start = this.last;
+        this.end = t;
+        this.playedSince = true;
+      } else if (step !== 0) {
+        this.closeRange();
+      }
+    }
+    this.last = v.paused ? null : t;
+  };
+
   Player.prototype.beat = function (event, beacon) {
     var v = this.video;
+    if (event !== "seek") this.advance();
     this.closeRange();
     var ranges = this.closed.splice(0);
     if (!ranges.length) ranges.push(null);
@@ -295,21 +312,7 @@
 
   Player.prototype.wireBeats = function () {
     var self = this, v = this.video;
-    v.addEventListener("timeupdate", function () {
-      var t = v.currentTime;
-      if (v.seeking || hidden()) { self.last = null; return; }
-      if (self.last !== null) {
-        var step = t - self.last;
-        if (step > 0 && step <= 2.5 * Math.max(1, v.playbackRate)) {
-          if (self.start === null) self.start = self.last;
-          self.end = t;
-          self.playedSince = true;
-        } else if (step !== 0) {
-          self.closeRange();
-        }
-      }
-      self.last = v.paused ? null : t;
-    });
+    v.addEventListener("timeupdate", function () { self.advance(); });
     v.addEventListener("playing", function () {
       if (!self.playing) self.beat("play");
       else if (self.last === null && !v.seeking && !hidden()) self.last = v.currentTime;

@@ -1,0 +1,55 @@
+"""Headless Chromium for the browser tests (Playwright's sync API, Debian's chromium)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+# Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests
+# make between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_E2E_TESTS"):
+            pytest.fail(f"REQUIRE_E2E_TESTS is set but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_bin():
+    path = shutil.which("ffmpeg")
+    if not path:
+        pytest.skip("ffmpeg is not installed")
+    return path
+
+
+def login_context(browser, client, user, live_server):
+    """A fresh browser context (another device) with ``user`` logged in."""
+    client.force_login(user)
+    context = browser.new_context()
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    return context
