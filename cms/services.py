@@ -108,10 +108,16 @@ def member_role_set(*, user: AbstractUser, role: str) -> None:
 def member_update(
     *, profile: MemberProfile, full_name: str, unit: Unit, phone: str, role: str
 ) -> MemberProfile:
+    stored_unit_id = MemberProfile.objects.filter(pk=profile.pk).values_list("unit_id", flat=True)
+    moved = stored_unit_id.first() != unit.pk
     profile.full_name, profile.unit, profile.phone = full_name, unit, phone
     profile.save(update_fields=["full_name", "unit", "phone"])
     user = profile.user
     user.first_name = full_name[:150]
     user.save(update_fields=["first_name"])
     member_role_set(user=user, role=role)
+    if moved:
+        from courses.services import enrolments_sync_for_member
+
+        enrolments_sync_for_member(user=user)  # courses assigned to the new unit
     return profile
