@@ -125,7 +125,8 @@ def member_import_write(
             if report.invalid_rows and not only_valid:
                 raise ImportRefused(report)
             good = report.valid_rows
-            _write(good, progress)
+            user_ids = _write(good, progress)
+            _enrol(user_ids)
     except IntegrityError as error:
         # Someone created one of these usernames between the check and the write.
         report.file_errors.append(
@@ -135,9 +136,10 @@ def member_import_write(
     return ImportResult(created=len(good), skipped=len(rows) - len(good))
 
 
-def _write(rows: list[ImportRow], progress: Callable[[int], None] | None) -> None:
+def _write(rows: list[ImportRow], progress: Callable[[int], None] | None) -> list[int]:
     User = get_user_model()
     groups = roles_ensure()
+    user_ids: list[int] = []
     for batch in _batches(rows):
         users = [
             User(
@@ -167,8 +169,19 @@ def _write(rows: list[ImportRow], progress: Callable[[int], None] | None) -> Non
             User.groups.through(user_id=ids[row.username], group_id=groups[row.group_name].pk)
             for row in batch
         )
+        user_ids.extend(ids.values())
         if progress is not None:
             progress(len(batch))
+    return user_ids
+
+
+def _enrol(user_ids: list[int]) -> None:
+    """New members join the courses already assigned to their units, as ``member_create``
+    does for one member."""
+    from courses.services import enrolments_sync_for_members
+
+    if user_ids:
+        enrolments_sync_for_members(user_ids=user_ids)
 
 
 def _batches(rows: list[ImportRow]) -> list[list[ImportRow]]:
