@@ -220,7 +220,7 @@ class LessonPage(Page):
 
     @property
     def is_reading_lesson(self) -> bool:
-        return not any(block.block_type == "lecture_video" for block in self.body.raw_data)
+        return not any(block["type"] == "lecture_video" for block in self.body.raw_data)
 
     def serve(self, request, *args, **kwargs):
         from .views import lesson_page
