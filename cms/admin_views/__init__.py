@@ -1,0 +1,1 @@
+"""Wagtail admin views of the organisation: units, members and the member import."""

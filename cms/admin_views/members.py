@@ -1,0 +1,107 @@
+"""Member profiles in the Wagtail admin."""
+
+import django_filters
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch, QuerySet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from cms.forms import ROLE_CHOICES, MemberCreateForm, MemberProfileForm
+from cms.models import MemberProfile
+from cms.selectors import members_visible_to
+
+from .scoping import ScopedListingMixin, ScopedObjectMixin
+from .units import UnitChoiceFilter
+
+
+class MemberFilterSet(WagtailFilterSet):
+    unit = UnitChoiceFilter(label=_("Unit (with its sub-units)"), method="filter_unit")
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), choices=ROLE_CHOICES, field_name="user__groups__name"
+    )
+
+    class Meta:
+        model = MemberProfile
+        fields = ["unit", "role"]
+
+    def filter_unit(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(unit__path__startswith=value.path)
+
+
+class MemberScope:
+    def scoped_queryset(self) -> QuerySet[MemberProfile]:
+        return (
+            members_visible_to(user=self.request.user)
+            .select_related("user", "unit")
+            .prefetch_related(Prefetch("user__groups", queryset=Group.objects.order_by("name")))
+        )
+
+
+def _roles(profile: MemberProfile) -> str:
+    labels = dict(ROLE_CHOICES)
+    return ", ".join(str(labels.get(group.name, group.name)) for group in profile.user.groups.all())
+
+
+class MemberIndexView(MemberScope, ScopedListingMixin, generic.IndexView):
+    @cached_property
+    def columns(self):
+        title_column = self._get_title_column_class(TitleColumn)
+        return [
+            title_column(
+                "full_name",
+                label=_("Full name"),
+                get_url=self.get_edit_url,
+                sort_key="full_name",
+            ),
+            Column(
+                "username", label=_("Username"), accessor="user.username", sort_key="user__username"
+            ),
+            Column("unit", label=_("Unit"), accessor="unit.name", sort_key="unit__path"),
+            Column("role", label=_("Role"), accessor=_roles),
+            Column("email", label=_("E-mail"), accessor="user.email"),
+            Column("phone", label=_("Phone"), accessor="phone"),
+        ]
+
+
+class MemberEditView(MemberScope, ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class MemberDeleteView(MemberScope, ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class MemberHistoryView(MemberScope, ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class MemberUsageView(MemberScope, ScopedObjectMixin, usage.UsageView):
+    pass
+
+
+class MemberViewSet(ModelViewSet):
+    model = MemberProfile
+    name = "members"
+    icon = "user"
+    menu_label = _("Members")
+    index_view_class = MemberIndexView
+    edit_view_class = MemberEditView
+    delete_view_class = MemberDeleteView
+    history_view_class = MemberHistoryView
+    usage_view_class = MemberUsageView
+    filterset_class = MemberFilterSet
+    ordering = "unit__path"
+    search_fields = ["full_name", "user__username", "user__email"]
+    search_backend_name = None
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    def get_form_class(self, for_update: bool = False):
+        return MemberProfileForm if for_update else MemberCreateForm
