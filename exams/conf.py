@@ -1,0 +1,35 @@
+"""Heartbeat settings, read from Django settings with their defaults."""
+
+from django.conf import settings
+
+from .crediting import BeatRules
+
+DEFAULTS = {
+    "HEARTBEAT_INTERVAL_SECONDS": 15,
+    "HEARTBEAT_GRACE_SECONDS": 5,
+    "MAX_CREDITED_RATE": 1.5,
+    "COMPLETION_THRESHOLD": 0.95,
+    # Bench only: take a beat's server time from its ``client_time`` so that a scripted
+    # load run is exactly checkable. Never set in production.
+    "HEARTBEAT_TRUST_CLIENT_TIME": False,
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def beat_rules() -> BeatRules:
+    return BeatRules(
+        interval=float(get("HEARTBEAT_INTERVAL_SECONDS")),
+        grace=float(get("HEARTBEAT_GRACE_SECONDS")),
+        max_rate=float(get("MAX_CREDITED_RATE")),
+    )
+
+
+def completion_threshold() -> float:
+    return float(get("COMPLETION_THRESHOLD"))
+
+
+def trust_client_time() -> bool:
+    return bool(get("HEARTBEAT_TRUST_CLIENT_TIME"))

@@ -1,0 +1,138 @@
+"""Reads of the exams app. Each number a user sees comes from exactly one of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import ExtractMonth
+
+from cms.selectors import members_visible_to, units_visible_to
+
+from . import conf
+from .models import MemberPreference, StudyHourEntry, StudySession, WatchSummary
+
+User = AbstractBaseUser | AnonymousUser
+
+ZERO = Decimal("0.00")
+
+
+def _live_entries() -> QuerySet[StudyHourEntry]:
+    return StudyHourEntry.objects.filter(superseded_by__isnull=True)
+
+
+def member_year_hours(*, user: User, year: int) -> Decimal:
+    """A member's credited study hours in ``year`` (all sources, corrections included)."""
+    if not user.is_authenticated:
+        return ZERO
+    total = _live_entries().filter(user=user, year=year).aggregate(s=Sum("hours"))["s"]
+    return total if total is not None else ZERO
+
+
+def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
+    """Twelve values: the member's credited hours per month of ``year``."""
+    months = [ZERO] * 12
+    if not user.is_authenticated:
+        return months
+    rows = (
+        _live_entries()
+        .filter(user=user, year=year)
+        .annotate(month=ExtractMonth("date"))
+        .values("month")
+        .annotate(s=Sum("hours"))
+        .values_list("month", "s")
+    )
+    for month, hours in rows:
+        months[month - 1] = hours or ZERO
+    return months
+
+
+@dataclass(frozen=True)
+class MemberHours:
+    user_id: int
+    username: str
+    full_name: str
+    unit_name: str
+    hours: Decimal
+
+
+def unit_hours_summary(*, manager: User, year: int) -> list[MemberHours]:
+    """Hours of ``year`` for every member the manager may see (scope from
+    ``cms.selectors.members_visible_to`` only), members without hours included."""
+    members = members_visible_to(user=manager).select_related("unit", "user")
+    totals = dict(
+        _live_entries()
+        .filter(year=year, user__in=members.values("user_id"))
+        .values("user")
+        .annotate(s=Sum("hours"))
+        .values_list("user", "s")
+    )
+    return [
+        MemberHours(
+            user_id=m.user_id,
+            username=m.user.get_username(),
+            full_name=m.full_name,
+            unit_name=m.unit.name,
+            hours=totals.get(m.user_id) or ZERO,
+        )
+        for m in members.order_by("unit__path", "full_name")
+    ]
+
+
+def watch_resume_position(*, user: User, lesson) -> float:
+    """Where the member left the lesson's video, on any device (0 when never watched,
+    or when they had reached its end)."""
+    if not user.is_authenticated:
+        return 0.0
+    row = (
+        WatchSummary.objects.filter(user=user, lesson=lesson)
+        .values_list("last_position", "duration")
+        .first()
+    )
+    if row is None:
+        return 0.0
+    position, duration = row
+    if duration and position >= duration - 1:
+        return 0.0
+    return float(position)
+
+
+def watch_summary_for(*, user: User, lesson) -> WatchSummary | None:
+    if not user.is_authenticated:
+        return None
+    return WatchSummary.objects.filter(user=user, lesson=lesson).first()
+
+
+def recent_watch_summaries(*, user: User, limit: int = 5) -> QuerySet[WatchSummary]:
+    """The member's last lessons, most recent first (for "resume where you left off")."""
+    if not user.is_authenticated:
+        return WatchSummary.objects.none()
+    return (
+        WatchSummary.objects.filter(user=user, lesson__live=True)
+        .select_related("lesson")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class MemberPreferences:
+    data_saver: bool = False
+
+
+def member_preferences(*, user: User) -> MemberPreferences:
+    if not user.is_authenticated:
+        return MemberPreferences()
+    row = MemberPreference.objects.filter(user=user).values_list("data_saver", flat=True).first()
+    return MemberPreferences(data_saver=bool(row))
+
+
+def heartbeat_interval_seconds() -> int:
+    """The beat interval the player must use (setting ``HEARTBEAT_INTERVAL_SECONDS``)."""
+    return int(conf.get("HEARTBEAT_INTERVAL_SECONDS"))
+
+
+def study_sessions_visible_to(*, user: User) -> QuerySet[StudySession]:
+    """Study sessions of the units the user may see (a manager: their subtree)."""
+    return StudySession.objects.filter(unit__in=units_visible_to(user=user)).select_related("unit")
