@@ -62,8 +62,10 @@ def _data_saver(*, user: Any) -> bool:
     return False
 
 
-def _allow_download(lesson: Any) -> bool:
-    course = lesson.get_parent().specific if lesson is not None else None
+def _allow_download(context: template.Context, lesson: Any) -> bool:
+    course = context.get("course")
+    if course is None and lesson is not None:
+        course = lesson.get_parent().specific
     return bool(getattr(course, "allow_download", False))
 
 
@@ -129,7 +131,7 @@ def lecture_player(context: template.Context, playback: Any) -> dict[str, Any] |
         "resume": _resume_position(user=user, lesson=lesson) if member and lesson else 0.0,
         "data_saver": _data_saver(user=user) if member else False,
         "interval": heartbeat_interval(),
-        "allow_download": _allow_download(lesson),
+        "allow_download": _allow_download(context, lesson),
         "beats": member and lesson is not None,
         "heartbeat_url": HEARTBEAT_URL,
         "preferences_url": PREFERENCES_URL,
