@@ -1,0 +1,58 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+
+from .admin_views import imports
+from .admin_views.members import MemberViewSet
+from .admin_views.units import UnitViewSet
+
+ORGANISATION_MENU_HOOK = "register_organisation_menu_item"
+
+
+class OrganisationViewSetGroup(ViewSetGroup):
+    menu_label = _("Units / Members")
+    menu_icon = "group"
+    menu_order = 250
+    items = (UnitViewSet, MemberViewSet)
+    submenu_hook = ORGANISATION_MENU_HOOK
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewsets():
+    return OrganisationViewSetGroup()
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return imports.user_may_import(request.user)
+
+
+@hooks.register(ORGANISATION_MENU_HOOK)
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import members"), reverse("cms_member_import"), icon_name="upload", order=900
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path("members-import/", imports.MemberImportView.as_view(), name="cms_member_import"),
+        path(
+            "members-import/preview/",
+            imports.MemberImportPreviewView.as_view(),
+            name="cms_member_import_preview",
+        ),
+        path(
+            "members-import/confirm/",
+            imports.MemberImportConfirmView.as_view(),
+            name="cms_member_import_confirm",
+        ),
+        path(
+            "members-import/cancel/",
+            imports.MemberImportCancelView.as_view(),
+            name="cms_member_import_cancel",
+        ),
+    ]
