@@ -1,0 +1,148 @@
+"""Authoring through the Wagtail admin: trainers draft and submit, managers approve."""
+
+import pytest
+from django.urls import reverse
+from wagtail.models import Page, WorkflowState
+
+from cms import roles
+from courses.models import CourseIndexPage, CoursePage
+
+from .factories import course_section, make_course
+
+pytestmark = pytest.mark.django_db
+
+COMMENTS = {
+    "comments-TOTAL_FORMS": "0",
+    "comments-INITIAL_FORMS": "0",
+    "comments-MIN_NUM_FORMS": "0",
+    "comments-MAX_NUM_FORMS": "1000",
+}
+
+
+def course_form(title: str, **extra) -> dict:
+    return {
+        "title": title,
+        "slug": extra.pop("slug", "new-course"),
+        "summary": "摘要",
+        "credit_hours": "2.0",
+        "estimated_minutes": "45",
+        "audience_everyone": "on",
+        "tags": "",
+        **COMMENTS,
+        **extra,
+    }
+
+
+@pytest.fixture
+def trainer(org, member_factory):
+    return member_factory(org.province, role=roles.TRAINERS, username="trainer")
+
+
+@pytest.fixture
+def manager(org, member_factory):
+    return member_factory(org.province, role=roles.MANAGERS, username="manager")
+
+
+def add_url(parent: Page) -> str:
+    return reverse("wagtailadmin_pages:add", args=("courses", "coursepage", parent.pk))
+
+
+class TestTrainer:
+    def test_creates_and_submits_then_manager_approves_and_it_goes_live(
+        self, client, trainer, manager
+    ):
+        # given a trainer in the admin
+        client.force_login(trainer)
+
+        # when they create a course and submit it for review
+        response = client.post(
+            add_url(course_section()), course_form("党建新课", **{"action-submit": "submit"})
+        )
+
+        # then it is a draft in the "Course review" workflow
+        assert response.status_code == 302, response.context and response.context["form"].errors
+        course = CoursePage.objects.get(title="党建新课")
+        assert not course.live
+        state = WorkflowState.objects.get(base_content_type__model="page", object_id=str(course.pk))
+        assert state.workflow.name == "Course review"
+        assert state.status == WorkflowState.STATUS_IN_PROGRESS
+
+        # when a manager approves with a comment
+        client.force_login(manager)
+        task_state = state.current_task_state
+        response = client.post(
+            reverse(
+                "wagtailadmin_pages:workflow_action",
+                args=(course.pk, "approve", task_state.pk),
+            ),
+            {"comment": "好"},
+        )
+
+        # then the approved version is live
+        assert response.status_code == 302
+        course.refresh_from_db()
+        assert course.live
+        state.refresh_from_db()
+        assert state.status == WorkflowState.STATUS_APPROVED
+
+    def test_manager_can_reject_with_a_comment(self, client, trainer, manager):
+        client.force_login(trainer)
+        client.post(add_url(course_section()), course_form("待审", **{"action-submit": "1"}))
+        course = CoursePage.objects.get(title="待审")
+        state = WorkflowState.objects.get(object_id=str(course.pk))
+
+        client.force_login(manager)
+        client.post(
+            reverse(
+                "wagtailadmin_pages:workflow_action",
+                args=(course.pk, "reject", state.current_task_state.pk),
+            ),
+            {"comment": "请补充"},
+        )
+
+        course.refresh_from_db()
+        state.refresh_from_db()
+        assert not course.live
+        assert state.status == WorkflowState.STATUS_NEEDS_CHANGES
+
+    def test_cannot_publish(self, client, trainer):
+        client.force_login(trainer)
+
+        client.post(add_url(course_section()), course_form("想直接发布", **{"action-publish": "1"}))
+        course = CoursePage.objects.get(title="想直接发布")
+        assert not course.live
+
+        client.post(
+            reverse("wagtailadmin_pages:edit", args=(course.pk,)),
+            course_form("想直接发布", slug=course.slug, **{"action-publish": "1"}),
+        )
+        course.refresh_from_db()
+        assert not course.live
+        assert not CoursePage.objects.live().filter(pk=course.pk).exists()
+
+    def test_cannot_edit_or_add_in_another_section(self, client, trainer):
+        # given a second section with a course in it
+        home = course_section().get_parent()
+        other = home.add_child(instance=CourseIndexPage(title="Other section", slug="other"))
+        course = make_course("Other course", section=other)
+        client.force_login(trainer)
+
+        # when the trainer opens its edit view and posts a change
+        edit = reverse("wagtailadmin_pages:edit", args=(course.pk,))
+        get = client.get(edit)
+        post = client.post(edit, course_form("Changed", slug=course.slug))
+        add = client.post(add_url(other), course_form("Sneaky", slug="sneaky"))
+
+        # then they are refused and nothing changes
+        assert get.status_code in (302, 403)
+        assert post.status_code in (302, 403)
+        assert add.status_code in (302, 403)
+        course.refresh_from_db()
+        assert course.title == "Other course"
+        assert course.get_latest_revision() is None or course.draft_title == "Other course"
+        assert not CoursePage.objects.filter(title="Sneaky").exists()
+
+    def test_can_edit_in_own_section(self, client, trainer):
+        course = make_course("Mine")
+        client.force_login(trainer)
+        assert client.get(reverse("wagtailadmin_pages:edit", args=(course.pk,))).status_code == 200
