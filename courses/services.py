@@ -276,5 +276,8 @@ def course_completion_evaluate(
     recorded = Enrolment.objects.filter(user=user, course=course, completed_at=None).update(
         completed_at=when or timezone.now(), awarded_hours=course.credit_hours or Decimal("0")
     )
-    # The study-hour ledger credits ``course.credit_hours`` here when ``recorded`` is true.
+    if recorded:  # the study-hour ledger credits the awarded hours, once (keyed)
+        from exams.services import ledger_credit_course_completion
+
+        ledger_credit_course_completion(user=user, course=course)
     return bool(recorded)
