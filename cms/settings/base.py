@@ -250,3 +250,10 @@ MEDIA_TRANSCODE_STALE_SECONDS = 10 * 60
 # --- Platform ----------------------------------------------------------------
 DEFAULT_YEARLY_STUDY_HOURS = 32
 DEMO_PASSWORD = "demo12345"
+
+# --- Heartbeats and study hours (exams) ---------------------------------------
+HEARTBEAT_INTERVAL_SECONDS = 15  # the player sends a beat this often while playing
+HEARTBEAT_GRACE_SECONDS = 5  # a gap between beats counts up to interval + grace
+MAX_CREDITED_RATE = 1.5  # media seconds credited per wall-clock second, at most
+COMPLETION_THRESHOLD = 0.95  # share of a video's duration that completes the lesson
+HEARTBEAT_TRUST_CLIENT_TIME = False  # bench only: server time from client_time
