@@ -307,3 +307,24 @@ class TestMemberForms:
         profile = MemberProfile.objects.get(user__username="newbie")
         assert profile.unit == org.branch_b
         assert not profile.user.has_usable_password()
+
+
+class TestUnitDelete:
+    def test_a_unit_with_members_below_it_is_not_deleted(
+        self, client, org, member_factory, admin_user
+    ):
+        member_factory(org.branch_a)
+        client.force_login(admin_user)
+
+        response = client.post(reverse("units:delete", args=[org.east.pk]))
+
+        assert response.status_code == 302
+        assert Unit.objects.filter(pk__in=[org.east.pk, org.branch_a.pk]).count() == 2
+
+    def test_an_empty_subtree_is_deleted(self, client, org, admin_user):
+        client.force_login(admin_user)
+
+        client.post(reverse("units:delete", args=[org.west.pk]))
+
+        assert not Unit.objects.filter(code__in=["WEST", "BR-W"]).exists()
+        assert Unit.objects.get(pk=org.province.pk).numchild == 1
