@@ -19,5 +19,8 @@ class MediaPipelineConfig(AppConfig):
             transaction.on_commit(lambda: video_delete_renditions(video_id=video_id))
 
         post_delete.connect(
-            delete_renditions, sender=LectureVideo, dispatch_uid="lecture_delete_renditions"
+            delete_renditions,
+            sender=LectureVideo,
+            weak=False,
+            dispatch_uid="lecture_delete_renditions",
         )

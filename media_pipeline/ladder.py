@@ -227,7 +227,7 @@ def build_command(
 
     if plan.audio:
         os.makedirs(os.path.join(out_dir, AUDIO_DIR), exist_ok=True)
-        hls = _hls_options(out_dir, AUDIO_DIR, options, "aac")
+        hls = _hls_options(out_dir, AUDIO_DIR, options, "ts")
         hls["hls_time"] = options.segment_seconds
         outputs.append(
             ffmpeg.output(

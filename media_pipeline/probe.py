@@ -76,6 +76,11 @@ def ffprobe_json(path: str) -> dict:
     )
 
 
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def _fps(stream: dict) -> float | None:
     for key in ("avg_frame_rate", "r_frame_rate"):
         value = stream.get(key) or "0/0"
@@ -125,9 +130,6 @@ def probe_media(path: str) -> ProbeResult:
         if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
     ]
     audios = [s for s in streams if s.get("codec_type") == "audio"]
-    if not videos and not (audios and names & AUDIO_CONTAINERS):
-        raise ProbeError(_("The file has no video stream."))
-
     try:
         duration = float(fmt.get("duration") or 0)
     except ValueError:
@@ -140,9 +142,12 @@ def probe_media(path: str) -> ProbeResult:
     limit = max_duration_seconds()
     if duration > limit:
         raise ProbeError(
-            _("The lecture lasts %(minutes)d minutes; the limit is %(limit)d minutes.")
-            % {"minutes": round(duration / 60), "limit": limit // 60}
+            _("The lecture lasts %(duration)s; the longest accepted is %(limit)s.")
+            % {"duration": _hms(duration), "limit": _hms(limit)}
         )
+
+    if not videos and not (audios and names & AUDIO_CONTAINERS):
+        raise ProbeError(_("The file has no video stream."))
 
     audio_codec = audios[0].get("codec_name", "") if audios else ""
     if not videos:
