@@ -17,6 +17,12 @@ from .models import MemberPreference, StudyHourEntry, StudySession, WatchSummary
 User = AbstractBaseUser | AnonymousUser
 
 ZERO = Decimal("0.00")
+QUANTUM = Decimal("0.01")
+
+
+def _hours(value) -> Decimal:
+    """A sum of hours, exact to 0.01 (SQLite sums decimals as floats)."""
+    return ZERO if value is None else Decimal(value).quantize(QUANTUM)
 
 
 def _live_entries() -> QuerySet[StudyHourEntry]:
@@ -27,8 +33,7 @@ def member_year_hours(*, user: User, year: int) -> Decimal:
     """A member's credited study hours in ``year`` (all sources, corrections included)."""
     if not user.is_authenticated:
         return ZERO
-    total = _live_entries().filter(user=user, year=year).aggregate(s=Sum("hours"))["s"]
-    return total if total is not None else ZERO
+    return _hours(_live_entries().filter(user=user, year=year).aggregate(s=Sum("hours"))["s"])
 
 
 def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
@@ -45,7 +50,7 @@ def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
         .values_list("month", "s")
     )
     for month, hours in rows:
-        months[month - 1] = hours or ZERO
+        months[month - 1] = _hours(hours)
     return months
 
 
@@ -75,7 +80,7 @@ def unit_hours_summary(*, manager: User, year: int) -> list[MemberHours]:
             username=m.user.get_username(),
             full_name=m.full_name,
             unit_name=m.unit.name,
-            hours=totals.get(m.user_id) or ZERO,
+            hours=_hours(totals.get(m.user_id)),
         )
         for m in members.order_by("unit__path", "full_name")
     ]

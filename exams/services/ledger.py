@@ -310,7 +310,10 @@ def _derived_entries(*, date_from: date, date_to: date, rules: Rules) -> list[St
 
 
 def _total(queryset) -> Decimal:
-    return queryset.aggregate(s=Sum("hours"))["s"] or Decimal("0")
+    # quantized: SQLite sums decimals as floats
+    return (queryset.aggregate(s=Sum("hours"))["s"] or Decimal("0")).quantize(
+        crediting.HOURS_QUANTUM
+    )
 
 
 @transaction.atomic
@@ -333,7 +336,7 @@ def ledger_recompute(
     total_before = _total(live)
     old_count = derived.count()
     entries = _derived_entries(date_from=date_from, date_to=date_to, rules=rules)
-    new_total = sum((e.hours for e in entries), Decimal("0"))
+    new_total = sum((Decimal(e.hours) for e in entries), Decimal("0"))
     total_after = total_before - _total(derived) + new_total
     report = RecomputeReport(
         date_from=date_from,
