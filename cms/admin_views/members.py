@@ -3,6 +3,7 @@
 import django_filters
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -10,11 +11,13 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from cms.forms import ROLE_CHOICES, MemberCreateForm, MemberProfileForm
 from cms.models import MemberProfile
 from cms.selectors import members_visible_to
 
+from .imports import user_may_import
 from .scoping import ScopedListingMixin, ScopedObjectMixin
 from .units import UnitChoiceFilter
 
@@ -50,6 +53,17 @@ def _roles(profile: MemberProfile) -> str:
 
 
 class MemberIndexView(MemberScope, ScopedListingMixin, generic.IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if user_may_import(self.request.user):
+            buttons.append(
+                HeaderButton(
+                    _("Import members"), url=reverse("cms_member_import"), icon_name="upload"
+                )
+            )
+        return buttons
+
     @cached_property
     def columns(self):
         title_column = self._get_title_column_class(TitleColumn)
@@ -97,7 +111,7 @@ class MemberViewSet(ModelViewSet):
     history_view_class = MemberHistoryView
     usage_view_class = MemberUsageView
     filterset_class = MemberFilterSet
-    ordering = "unit__path"
+    ordering = ["unit__path", "full_name", "pk"]
     search_fields = ["full_name", "user__username", "user__email"]
     search_backend_name = None
     copy_view_enabled = False

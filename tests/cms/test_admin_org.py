@@ -199,6 +199,7 @@ class TestMemberListing:
         assert response.status_code == 200
         assert sorted(p.user.username for p in listed(response)) == ["a1", "mgr_a"]
         assert "b1" not in response.content.decode()
+        assert reverse("cms_member_import") in response.content.decode()
 
     def test_search_by_full_name_username_and_email(self, client, org, member_factory, admin_user):
         member_factory(org.branch_a, username="alice", email="alice@corp.example")
