@@ -68,12 +68,11 @@ class LectureVideoForm(BaseMediaForm):
             self._probe = probe_uploaded_file(uploaded)
         except ProbeError as exc:
             raise forms.ValidationError(str(exc), code="bad_media") from exc
+        services.video_apply_probe(video=self.instance, probe=self._probe)
         return uploaded
 
     def save(self, commit: bool = True):
         new_file = "file" in self.changed_data
-        if self._probe is not None:
-            services.video_apply_probe(video=self.instance, probe=self._probe)
         instance = super().save(commit=commit)
         if commit and new_file:
             services.video_transcode_request(video=instance)

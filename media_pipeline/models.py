@@ -53,6 +53,13 @@ class LectureVideo(AbstractMedia):
         ]
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="lecture_status_heartbeat")]
 
+    def clean(self):
+        # Skip wagtailmedia's check of the name's extension: the probe decides by the
+        # content what is accepted (a .ts or .flv is fine, a playlist named .mp4 is not).
+        super(AbstractMedia, self).clean()
+        if not self.duration:
+            self.duration = 0
+
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY and bool(self.rendition_dir)
