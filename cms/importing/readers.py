@@ -22,6 +22,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 
+MAX_BLANK_RUN = 1000
 Table = list[tuple[int, list[str]]]  # (row number as the user sees it, cells)
 
 
@@ -48,9 +49,14 @@ def table_read(*, content: bytes, filename: str, max_rows: int) -> Table:
     else:
         raise ImportFileError("unsupported_type", _("Only CSV and XLSX files can be imported."))
     table: Table = []
+    blank_run = 0
     for number, cells in rows:
         if not any(cells):
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                break  # formatting that reaches row 1,048,576 is not data
             continue
+        blank_run = 0
         table.append((number, cells))
         if len(table) > max_rows + 1:
             raise ImportFileError(

@@ -2,6 +2,7 @@ import time
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from cms.models import WorkerPing
 from cms.tasks import worker_ping_task
@@ -20,13 +21,17 @@ class Command(BaseCommand):
         try:
             worker_ping_task.delay(token)
         except Exception as error:  # the broker may be down: say so, do not trace back
-            raise CommandError(f"Could not send the ping task: {error}") from error
+            raise CommandError(
+                _("Could not send the ping task: %(error)s") % {"error": error}
+            ) from error
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ping = WorkerPing.objects.filter(token=token).first()
             if ping is not None:
                 WorkerPing.objects.filter(pk=ping.pk).delete()
-                self.stdout.write(self.style.SUCCESS(f"OK: worker {ping.hostname} answered."))
+                self.stdout.write(
+                    self.style.SUCCESS(_("OK: worker %(host)s answered.") % {"host": ping.hostname})
+                )
                 return
             time.sleep(0.25)
-        raise CommandError(f"No worker answered within {timeout:g} s.")
+        raise CommandError(_("No worker answered within %(seconds)g s.") % {"seconds": timeout})

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from cms.importing import ImportRefused, ImportReport, member_import_parse, member_import_write
@@ -32,19 +33,25 @@ class Command(BaseCommand):
     def handle(self, *args, file, only_valid, dry_run, unit_scope_user, **options):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         user = self._scope_user(unit_scope_user)
         report = member_import_parse(content=path.read_bytes(), filename=path.name, user=user)
         self._print_report(report)
         if not report.is_readable:
-            raise CommandError("The file cannot be imported.")
+            raise CommandError(_("The file cannot be imported."))
         if report.invalid_rows and not only_valid:
             raise CommandError(
-                f"{len(report.invalid_rows)} bad row(s); nothing imported. "
-                "Fix them, or run again with --only-valid."
+                _(
+                    "%(count)d bad row(s); nothing imported. "
+                    "Fix them, or run again with --only-valid."
+                )
+                % {"count": len(report.invalid_rows)}
             )
         if dry_run:
-            self.stdout.write(f"Dry run: {len(report.valid_rows)} row(s) would be imported.")
+            self.stdout.write(
+                _("Dry run: %(count)d row(s) would be imported.")
+                % {"count": len(report.valid_rows)}
+            )
             return
         with tqdm(
             total=len(report.valid_rows),
@@ -58,9 +65,12 @@ class Command(BaseCommand):
                 )
             except ImportRefused as refused:
                 self._print_report(refused.report)
-                raise CommandError("Nothing imported.") from refused
+                raise CommandError(_("Nothing imported.")) from refused
         self.stdout.write(
-            self.style.SUCCESS(f"Imported {result.created} member(s), skipped {result.skipped}.")
+            self.style.SUCCESS(
+                _("Imported %(created)d member(s), skipped %(skipped)d.")
+                % {"created": result.created, "skipped": result.skipped}
+            )
         )
 
     def _scope_user(self, username: str | None):
@@ -68,17 +78,23 @@ class Command(BaseCommand):
             return None
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user named {username!r}.")
+            raise CommandError(_("No user named %(name)s.") % {"name": username})
         return user
 
     def _print_report(self, report: ImportReport) -> None:
         for problem in report.file_errors:
-            self.stderr.write(f"File: {problem.message}")
+            self.stderr.write(_("File: %(message)s") % {"message": problem.message})
         for row in report.invalid_rows:
             for problem in row.errors:
-                self.stderr.write(f"Row {row.line}: {problem.message}")
+                self.stderr.write(
+                    _("Row %(line)d: %(message)s") % {"line": row.line, "message": problem.message}
+                )
         if report.is_readable:
             self.stdout.write(
-                f"{len(report.rows)} row(s) read: {len(report.valid_rows)} good, "
-                f"{len(report.invalid_rows)} bad."
+                _("%(total)d row(s) read: %(good)d good, %(bad)d bad.")
+                % {
+                    "total": len(report.rows),
+                    "good": len(report.valid_rows),
+                    "bad": len(report.invalid_rows),
+                }
             )
