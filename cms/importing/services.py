@@ -55,7 +55,7 @@ def member_import_parse(
 
 
 def _rows_from_table(table: Table) -> list[ImportRow]:
-    _, header = table[0]
+    header = table[0][1]
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for index, title in enumerate(header):

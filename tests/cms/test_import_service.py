@@ -229,6 +229,13 @@ class TestFileErrors:
         assert file_error_codes(report) == ["bad_columns"]
         assert "favourite colour" in report.file_errors[0].message
 
+    def test_column_given_twice(self, org):
+        header = ["username", "用户名", "full name", "unit code"]
+        report = parse(csv_bytes([["a", "b", "A", "BR-A"]], header=header))
+
+        assert file_error_codes(report) == ["duplicate_column"]
+        assert "用户名" in report.file_errors[0].message
+
     def test_header_row_missing_entirely(self, org):
         report = parse(csv_bytes([["a", "A", "BR-A", "", "", ""]], header=None))
 
