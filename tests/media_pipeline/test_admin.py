@@ -166,3 +166,16 @@ class TestCaptions:
 
         assert response.status_code == 200
         assert "not a WebVTT or SRT" in response.content.decode()
+
+
+def test_trainers_can_upload_and_caption(client, db, clips, settings, tmp_path):
+    from django.contrib.auth.models import Group
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    trainer = UserFactory(username="trainer_t")
+    trainer.groups.add(Group.objects.get(name="Trainers"))
+    client.force_login(trainer)
+
+    assert client.get(reverse("wagtailmedia:index")).status_code == 200
+    assert client.get(reverse("wagtailmedia:add", args=("video",))).status_code == 200
+    assert client.get(reverse("lecture_captions:index")).status_code == 200
