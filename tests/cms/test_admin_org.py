@@ -226,6 +226,16 @@ class TestMemberListing:
         assert sorted(p.user.username for p in listed(east)) == ["a1", "b1"]
         assert [p.user.username for p in listed(trainers)] == ["b1"]
 
+    def test_a_trainer_has_no_member_admin(self, client, org, member_factory):
+        client.force_login(member_factory(org.province, roles.TRAINERS))
+
+        response = client.get(reverse("members:index"))
+        home = client.get(reverse("wagtailadmin_home")).content.decode()
+
+        assert response.status_code in (302, 403)
+        assert reverse("members:index") not in home
+        assert reverse("cms_member_import") not in home
+
     def test_a_member_cannot_reach_the_admin(self, client, org, member_factory):
         member = member_factory(org.branch_a)
         client.force_login(member)
