@@ -145,7 +145,8 @@ def lesson_scripts(context: template.Context, page: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     lesson = getattr(page, "specific", page)
-    has_video = getattr(lesson, "lecture_video", None) is not None
+    video = getattr(lesson, "lecture_video", None)
+    has_video = video is not None and getattr(video, "is_ready", True)
     return {
         "has_video": has_video,
         "reading": not has_video and bool(user and user.is_authenticated),

@@ -134,7 +134,10 @@
     v.addEventListener("loadedmetadata", function () {
       var t = self.pendingSeek;
       self.pendingSeek = 0;
-      if (t > 0 && (!v.duration || t < v.duration - 1)) v.currentTime = t;
+      if (t > 0 && (!v.duration || t < v.duration - 1)) {
+        self.ownSeek = true; // resuming, not the member seeking: no beat for it
+        v.currentTime = t;
+      }
     });
     this.wireBar();
     if (this.beats) this.wireBeats();
@@ -331,6 +334,7 @@
       // Scrubbing fires many of these: report the range played before it, once.
       var open = self.start !== null && self.end > self.start;
       self.closeRange();
+      if (self.ownSeek) { self.ownSeek = false; return; }
       if (open || Date.now() - self.beats.lastAt > 1000) self.beat("seek");
     });
     v.addEventListener("seeked", function () { self.last = v.paused ? null : v.currentTime; });

@@ -13,7 +13,7 @@ import pytest
 from django.core.files import File
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage
-from exams.models import MemberPreference, WatchSummary
+from exams.models import MemberPreference, WatchBeat, WatchSummary
 from media_pipeline.models import LectureVideo
 from media_pipeline.services import video_transcode
 from tests.e2e.conftest import login_context
@@ -188,3 +188,44 @@ def test_hls_js_plays_the_ladder_where_hls_is_not_native(
     finally:
         context.close()
     assert summary.coverage_seconds == pytest.approx(played, abs=BEAT)
+
+
+HIDE_TAB = (
+    "() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden',"
+    " configurable: true}); document.dispatchEvent(new Event('visibilitychange')); }"
+)
+
+
+def test_reading_lesson_sends_visible_time_and_a_beacon_on_hide(
+    browser, client, live_server, lesson_world
+):
+    member, video_lesson = lesson_world
+    course = video_lesson.get_parent()
+    reading = course.add_child(
+        instance=LessonPage(
+            title="E2E reading",
+            slug="e2e-reading",
+            body=[("text", "<p>Read me.</p>")],
+            estimated_minutes=5,
+        )
+    )
+    context = login_context(browser, client, member, live_server)
+    page = context.new_page()
+    scripts = []
+    page.on("request", lambda r: r.resource_type == "script" and scripts.append(r.url))
+    try:
+        page.goto(live_server.url + reading.url)
+        page.wait_for_timeout(BEAT * 1000 + 1500)
+        page.evaluate(HIDE_TAB)  # sent with navigator.sendBeacon, the CSRF token in the body
+        deadline = time.monotonic() + 10
+        while not WatchBeat.objects.filter(user=member, event="hide").exists():
+            if time.monotonic() > deadline:
+                pytest.fail("no hide beat reached the server")
+            time.sleep(0.1)
+    finally:
+        context.close()
+    assert [u.rsplit("/", 1)[-1] for u in scripts] == ["reading.js"]
+    beats = list(WatchBeat.objects.filter(user=member).order_by("seq"))
+    assert [b.event for b in beats][:2] == ["show", "tick"]
+    assert all(b.from_seconds is None and not b.playing for b in beats)
+    assert WatchSummary.objects.get(user=member, lesson=reading).engaged_seconds > 0

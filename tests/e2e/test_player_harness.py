@@ -12,7 +12,11 @@ from tests.e2e import harness_urls
 from tests.e2e.conftest import login_context
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.urls("tests.e2e.harness_urls")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.urls("tests.e2e.harness_urls"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 MASTER = """#EXTM3U
 #EXT-X-VERSION:3
