@@ -236,15 +236,21 @@ def _run_ffmpeg(args: list[str], *, duration: float, timeout: float, on_progress
 
 
 def _publish(work_dir: str, video_id: int, token: str) -> str:
-    """Move the finished ladder to its final folder; returns the storage prefix."""
+    """Move the finished ladder to its final folder; returns the storage prefix.
+
+    Locally one rename; to a remote storage file by file, beating the heartbeat."""
     prefix = f"{RENDITIONS_ROOT}/{video_id}/{token[:16]}"
     if _is_local(default_storage):
         final = default_storage.path(prefix)
         os.makedirs(os.path.dirname(final), exist_ok=True)
         os.replace(work_dir, final)
         return prefix
+    beat = time.monotonic()
     for root, _dirs, files in os.walk(work_dir):
         for name in files:
+            if time.monotonic() - beat > 30:
+                _guarded(video_id, token)
+                beat = time.monotonic()
             path = os.path.join(root, name)
             rel = os.path.relpath(path, work_dir).replace(os.sep, "/")
             with open(path, "rb") as fh:
