@@ -11,13 +11,14 @@ the session only check that the session is the member's.
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,9 +119,7 @@ def _session_open(
     summary, _created = WatchSummary.objects.get_or_create(
         user=user, lesson=lesson, defaults={"duration": duration}
     )
-    if summary.duration != duration:
-        summary.duration = duration
-        WatchSummary.objects.filter(pk=summary.pk).update(duration=duration)
+    summary.duration = duration  # written with the beat's summary update
     session = WatchSession.objects.create(
         uuid=beat.session,
         user=user,
@@ -133,69 +132,99 @@ def _session_open(
         last_beat_at=now,
         last_seq=beat.seq,
     )
-    try:
-        from courses.services import lesson_progress_record
-
-        lesson_progress_record(user=user, lesson=lesson)
-    except ImportError:  # pragma: no cover - courses without progress
-        pass
-    session._new = True  # type: ignore[attr-defined]
+    # (The lesson page's view records the lesson as started; the player's beats follow.)
     return session
 
 
-def _insert_beat(
-    *,
-    session_id: int,
-    user_id: int,
-    beat: BeatInput,
-    now: datetime,
-    coverage: crediting.Interval | None,
-    engaged: float,
-) -> int | None:
-    """Insert the beat; None when (session, seq) is already there."""
-    table = WatchBeat._meta.db_table
-    columns = (
-        "session_id",
-        "user_id",
-        "seq",
-        "from_seconds",
-        "to_seconds",
-        "rate",
-        "event",
-        "playing",
-        "visible",
-        "position",
-        "client_time",
-        "received_at",
-        "credited_from",
-        "credited_to",
-        "engaged_seconds",
-    )
-    values = [
-        session_id,
-        user_id,
-        beat.seq,
-        beat.from_seconds,
-        beat.to_seconds,
-        beat.rate,
-        beat.event,
-        beat.playing,
-        beat.visible,
-        beat.position,
-        beat.client_time,
-        WatchBeat._meta.get_field("received_at").get_db_prep_value(now, connection),
-        coverage[0] if coverage else None,
-        coverage[1] if coverage else None,
-        engaged,
-    ]
+BEAT_COLUMNS = (
+    "session_id",
+    "user_id",
+    "seq",
+    "from_seconds",
+    "to_seconds",
+    "rate",
+    "event",
+    "playing",
+    "visible",
+    "position",
+    "client_time",
+    "received_at",
+    "credited_from",
+    "credited_to",
+    "engaged_seconds",
+)
+
+
+@dataclass
+class _Writes:
+    """Everything one credited beat writes (see ``_write``)."""
+
+    beat_values: list[Any]
+    session_id: int
+    session_fields: dict[str, Any]
+    summary_id: int
+    summary_fields: dict[str, Any]
+    user_id: int
+    claim_fields: dict[str, Any]
+
+
+def _write(w: _Writes) -> int | None:
+    """Insert the beat and, only if it was new, update session, summary and claim.
+
+    Returns the beat's id, or None when (session, seq) was already there (a replay).
+    On PostgreSQL this is ONE statement (data-modifying CTEs); elsewhere four.
+    """
     qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+    insert = (
+        f"INSERT INTO {qn(WatchBeat._meta.db_table)} ({', '.join(qn(c) for c in BEAT_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(BEAT_COLUMNS))}) "
         f"ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING RETURNING {qn('id')}"
     )
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(insert, w.beat_values)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        WatchSession.objects.filter(pk=w.session_id).update(
+            **w.session_fields, beats=F("beats") + 1
+        )
+        WatchSummary.objects.filter(pk=w.summary_id).update(**w.summary_fields)
+        WatchClaim.objects.filter(pk=w.user_id).update(**w.claim_fields)
+        return row[0]
+
+    params: list[Any] = list(w.beat_values)
+
+    def assignments(model, fields: dict[str, Any]) -> str:
+        parts = []
+        for name, value in fields.items():
+            field = model._meta.get_field(name)
+            if isinstance(field, models.JSONField):
+                parts.append(f"{qn(field.column)} = %s::jsonb")
+                params.append(json.dumps(value))
+            else:
+                parts.append(f"{qn(field.column)} = %s")
+                params.append(field.get_db_prep_save(value, connection))
+        return ", ".join(parts)
+
+    summary_set = assignments(WatchSummary, w.summary_fields)
+    params.append(w.summary_id)
+    session_set = assignments(WatchSession, w.session_fields)
+    params.append(w.session_id)
+    claim_set = assignments(WatchClaim, w.claim_fields)
+    params.append(w.user_id)
+    sql = (
+        f"WITH b AS ({insert}), "
+        f"m AS (UPDATE {qn(WatchSummary._meta.db_table)} SET {summary_set} "
+        f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
+        f"s AS (UPDATE {qn(WatchSession._meta.db_table)} SET {session_set}, "
+        f"{qn('beats')} = {qn('beats')} + 1 WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
+        f"c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET {claim_set} "
+        f"WHERE {qn('user_id')} = %s AND EXISTS (SELECT 1 FROM b)) "
+        f"SELECT {qn('id')} FROM b"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -285,17 +314,6 @@ def _record(
             estimated_seconds=session.estimated_seconds,
         )
 
-    beat_id = _insert_beat(
-        session_id=session.pk,
-        user_id=user.pk,
-        beat=beat,
-        now=now,
-        coverage=credit.coverage_interval,
-        engaged=engaged,
-    )
-    if beat_id is None:  # a replayed beat: nothing credited, current figures answered
-        return _result(summary, duplicate=True)
-
     # Summary: union of coverage, engaged time, position, completion.
     gained_coverage = 0.0
     if credit.coverage_interval is not None:
@@ -317,6 +335,7 @@ def _record(
     if newly_complete:
         summary.completed_at = now
     summary_fields = {
+        "duration": session.duration,
         "engaged_seconds": summary.engaged_seconds,
         "last_position": summary.last_position,
         "completed_at": summary.completed_at,
@@ -325,21 +344,49 @@ def _record(
     if gained_coverage:
         summary_fields["intervals"] = summary.intervals
         summary_fields["coverage_seconds"] = summary.coverage_seconds
-    WatchSummary.objects.filter(pk=summary.pk).update(**summary_fields)
-
-    WatchSession.objects.filter(pk=session.pk).update(
-        last_beat_at=now,
-        last_seq=max(session.last_seq, beat.seq),
-        media_claimed=credit.media_claimed,
-        beats=F("beats") + 1,
-    )
 
     day = timezone.localdate(now)
     day_before = claim.day_seconds if claim.day == day else 0.0
     day_after = day_before + engaged
-    WatchClaim.objects.filter(pk=claim.pk).update(
-        claimed=[list(i) for i in claimed], day=day, day_seconds=day_after
+    beat_id = _write(
+        _Writes(
+            beat_values=[
+                session.pk,
+                user.pk,
+                beat.seq,
+                beat.from_seconds,
+                beat.to_seconds,
+                beat.rate,
+                beat.event,
+                beat.playing,
+                beat.visible,
+                beat.position,
+                beat.client_time,
+                WatchBeat._meta.get_field("received_at").get_db_prep_value(now, connection),
+                credit.coverage_interval[0] if credit.coverage_interval else None,
+                credit.coverage_interval[1] if credit.coverage_interval else None,
+                engaged,
+            ],
+            session_id=session.pk,
+            session_fields={
+                "last_beat_at": now,
+                "last_seq": max(session.last_seq, beat.seq),
+                "media_claimed": credit.media_claimed,
+            },
+            summary_id=summary.pk,
+            summary_fields=summary_fields,
+            user_id=user.pk,
+            claim_fields={
+                "claimed": [list(i) for i in claimed],
+                "day": day,
+                "day_seconds": day_after,
+            },
+        )
     )
+    if beat_id is None:  # a replayed beat: nothing credited, current figures answered
+        summary.refresh_from_db()
+        return _result(summary, duplicate=True)
+
     if engaged > 0:
         entry = engaged_entry_for_beat(
             rules=rules_current(),

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from wagtail.models import Site
 
 from cms import roles
@@ -177,15 +178,16 @@ def test_command_prints_totals(world):
     set_rules(credit_course_completion=False, credit_engaged_time=True)
     watch(world.alice, world.video, seconds=540)
     out = io.StringIO()
-    call_command(
-        "recompute_study_hours",
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-03-31",
-        "--dry-run",
-        stdout=out,
-    )
+    with translation.override("en"):
+        call_command(
+            "recompute_study_hours",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--dry-run",
+            stdout=out,
+        )
     text = out.getvalue()
     assert "0.20" in text and "Dry run" in text
     assert not StudyHourEntry.objects.filter(superseded_by__isnull=False).exists()
