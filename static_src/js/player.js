@@ -143,17 +143,22 @@
     if (this.beats) this.wireBeats();
   };
 
-  Player.prototype.startHls = function (position) {
+  Player.prototype.startHls = function (position, paused) {
     var self = this, v = this.video;
     if (this.hls || this.loadingHls) return;
     this.loadingHls = true;
+    var mp4 = function () {
+      // Neither native HLS nor hls.js: the MP4, if there is one, is all that can play.
+      self.loadingHls = false;
+      if (self.fig.dataset.mp4) {
+        v.src = self.fig.dataset.mp4;
+        var p = v.play();
+        if (p && p.catch) p.catch(function () {});
+      }
+    };
     var go = function () {
       var Hls = window.Hls;
-      if (!Hls || !Hls.isSupported()) {
-        // Neither native HLS nor MSE: the MP4, if there is one, is all that can play.
-        if (self.fig.dataset.mp4) { v.src = self.fig.dataset.mp4; v.play(); }
-        return;
-      }
+      if (!Hls || !Hls.isSupported()) return mp4();
       var hls = new Hls({
         startLevel: 0,
         abrEwmaDefaultEstimate: 150000,
@@ -167,8 +172,16 @@
       self.loadingHls = false;
       hls.on(Hls.Events.MANIFEST_PARSED, function () {
         self.applyQuality();
+        if (paused) return;
         var p = v.play();
         if (p && p.catch) p.catch(function () {});
+      });
+      var retries = 0;
+      hls.on(Hls.Events.ERROR, function (_e, data) {
+        if (!data.fatal) return;
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR && retries++ < 5) hls.startLoad();
+        else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+        else { hls.destroy(); self.hls = null; mp4(); }
       });
       hls.loadSource(self.url());
       hls.attachMedia(v);
@@ -177,6 +190,7 @@
     var s = document.createElement("script");
     s.src = this.hlsSrc;
     s.onload = go;
+    s.onerror = mp4;
     document.head.appendChild(s);
   };
 
@@ -189,7 +203,7 @@
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;
-      this.startHls(t);
+      this.startHls(t, !wasPlaying);
       return;
     }
     if (!this.native) return; // hls.js not started yet: the next play uses the new URL

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,19 @@ def login_context(browser, client, user, live_server):
     cookie = client.cookies["sessionid"]
     context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
     return context
+
+
+def close_quietly(context, count: Callable[[], int], *, settle: float = 0.75) -> None:
+    """Close ``context`` and wait until the beats it sends on its way out (pagehide,
+    sendBeacon) have been handled, so that no request of the live server still holds a
+    lock when the test database is flushed (a deadlock on PostgreSQL otherwise)."""
+    for page in context.pages:
+        page.goto("about:blank")
+    context.close()
+    deadline = time.monotonic() + 5
+    seen, since = count(), time.monotonic()
+    while time.monotonic() - since < settle and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = count()
+        if now != seen:
+            seen, since = now, time.monotonic()

@@ -16,7 +16,7 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage
 from exams.models import MemberPreference, WatchBeat, WatchSummary
 from media_pipeline.models import LectureVideo
 from media_pipeline.services import video_transcode
-from tests.e2e.conftest import login_context
+from tests.e2e.conftest import close_quietly, login_context
 from tests.factories import make_member, make_unit
 
 pytestmark = [
@@ -129,7 +129,7 @@ def test_credited_coverage_matches_what_was_played_and_resumes_elsewhere(
         position = page.evaluate(f"() => {VIDEO}.currentTime")
         summary = _summary(member, lesson, until=lambda s: abs(s.last_position - position) < 0.5)
     finally:
-        context.close()
+        close_quietly(context, WatchBeat.objects.count)
     assert played > 4
     assert summary.coverage_seconds == pytest.approx(played, abs=BEAT)
     assert summary.engaged_seconds > 0
@@ -140,7 +140,7 @@ def test_credited_coverage_matches_what_was_played_and_resumes_elsewhere(
         page.wait_for_function(f"() => {VIDEO}.readyState >= 1 && {VIDEO}.currentTime > 0")
         resumed = page.evaluate(f"() => {VIDEO}.currentTime")
     finally:
-        context.close()
+        close_quietly(context, WatchBeat.objects.count)
     assert resumed == pytest.approx(summary.last_position, abs=0.5)
 
 
@@ -163,7 +163,7 @@ def test_data_saver_plays_sound_only_and_is_remembered(browser, client, live_ser
         assert page.evaluate(f"() => {VIDEO}.src").split("?")[0].endswith("audio/index.m3u8")
         _play(page, 1)
     finally:
-        context.close()
+        close_quietly(context, WatchBeat.objects.count)
 
 
 NO_NATIVE_HLS = (
@@ -186,7 +186,7 @@ def test_hls_js_plays_the_ladder_where_hls_is_not_native(
         played = _played_seconds(page)
         summary = _summary(member, lesson, until=lambda s: s.coverage_seconds > 0)
     finally:
-        context.close()
+        close_quietly(context, WatchBeat.objects.count)
     assert summary.coverage_seconds == pytest.approx(played, abs=BEAT)
 
 
@@ -223,7 +223,7 @@ def test_reading_lesson_sends_visible_time_and_a_beacon_on_hide(
                 pytest.fail("no hide beat reached the server")
             time.sleep(0.1)
     finally:
-        context.close()
+        close_quietly(context, WatchBeat.objects.count)
     assert [u.rsplit("/", 1)[-1] for u in scripts] == ["reading.js"]
     beats = list(WatchBeat.objects.filter(user=member).order_by("seq"))
     assert [b.event for b in beats][:2] == ["show", "tick"]

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.e2e import harness_urls
-from tests.e2e.conftest import login_context
+from tests.e2e.conftest import close_quietly, login_context
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -154,7 +154,7 @@ def test_native_hls_beats_cover_what_was_played(browser, client, live_server, ha
         _wait_beat(harness, "pause")
         played = _played(page)
     finally:
-        context.close()
+        close_quietly(context, lambda: len(harness["beats"]))
     beats = harness["beats"]
     seqs = [b["seq"] for b in beats]
     assert seqs == list(range(len(beats)))
@@ -182,7 +182,7 @@ def test_hls_js_is_loaded_only_on_play_and_plays(browser, client, live_server, h
         playlists = [u for u in requested if u.endswith("index.m3u8")]
         assert playlists and "v120" in playlists[0]
     finally:
-        context.close()
+        close_quietly(context, lambda: len(harness["beats"]))
 
 
 def test_data_saver_switches_to_sound_only_and_is_saved(browser, client, live_server, harness):
@@ -196,7 +196,7 @@ def test_data_saver_switches_to_sound_only_and_is_saved(browser, client, live_se
         page.wait_for_timeout(300)
         assert harness["prefs"] == {"data_saver": True}
     finally:
-        context.close()
+        close_quietly(context, lambda: len(harness["beats"]))
 
 
 def test_resume_quality_speed_and_hidden_tab(browser, client, live_server, harness):
@@ -221,7 +221,7 @@ def test_resume_quality_speed_and_hidden_tab(browser, client, live_server, harne
         _wait_beat(harness, "hide")
         page.wait_for_timeout(2500)  # no ticks while hidden
     finally:
-        context.close()
+        close_quietly(context, lambda: len(harness["beats"]))
     events = [b["event"] for b in harness["beats"]]
     assert events[-1] == "hide" and "tick" not in events[events.index("hide") :]
     first = next(b for b in harness["beats"] if b["from"] is not None)
