@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from cms import roles
@@ -13,6 +14,12 @@ from tests.factories import UserFactory
 from .import_files import HEADER_ZH, csv_bytes, xlsx_bytes
 
 User = get_user_model()
+
+
+@pytest.fixture
+def client():
+    """Pages in English, so that the tests read the source strings, not translations."""
+    return Client(headers={"accept-language": "en"})
 
 
 @pytest.fixture

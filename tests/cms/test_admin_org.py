@@ -1,11 +1,18 @@
 """Units and members in the Wagtail admin: listings, forms and scope."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from cms import roles
 from cms.models import MemberProfile, Unit
 from tests.factories import UserFactory
+
+
+@pytest.fixture
+def client():
+    """Pages in English, so that the tests read the source strings, not translations."""
+    return Client(headers={"accept-language": "en"})
 
 
 @pytest.fixture

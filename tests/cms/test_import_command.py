@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from cms import roles
 from cms.models import MemberProfile, WorkerPing
@@ -14,6 +15,13 @@ from cms.models import MemberProfile, WorkerPing
 from .import_files import csv_bytes, member_rows, xlsx_bytes
 
 User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, so that the tests read the source strings, not translations."""
+    with translation.override("en"):
+        yield
 
 
 def run(*args):

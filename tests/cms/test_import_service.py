@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from cms import roles
 from cms.importing import ImportRefused, member_import_parse, member_import_write
@@ -14,6 +15,13 @@ from tests.factories import UserFactory
 from .import_files import HEADER_ZH, csv_bytes, member_rows, xlsx_bytes
 
 User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, so that the tests read the source strings, not translations."""
+    with translation.override("en"):
+        yield
 
 
 def parse(content: bytes, filename: str = "members.csv", user=None):
