@@ -146,3 +146,18 @@ class TestTrainer:
         course = make_course("Mine")
         client.force_login(trainer)
         assert client.get(reverse("wagtailadmin_pages:edit", args=(course.pk,))).status_code == 200
+
+    def test_can_open_the_add_forms_for_course_and_lesson(self, client, trainer):
+        course = make_course("Mine")
+        client.force_login(trainer)
+
+        course_form_page = client.get(add_url(course_section()))
+        lesson_form_page = client.get(
+            reverse("wagtailadmin_pages:add", args=("courses", "lessonpage", course.pk))
+        )
+
+        assert course_form_page.status_code == 200
+        assert lesson_form_page.status_code == 200
+        html = lesson_form_page.content.decode()
+        for block in ("lecture_video", "image", "document", "callout", "quote", "quiz_link"):
+            assert block in html
