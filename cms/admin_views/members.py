@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -83,13 +84,24 @@ class MemberIndexView(MemberScope, ScopedListingMixin, generic.IndexView):
             Column("phone", label=_("Phone"), accessor="phone"),
         ]
 
+    def get_delete_url(self, instance):
+        return None  # see MemberDeleteView
+
 
 class MemberEditView(MemberScope, ScopedObjectMixin, generic.EditView):
-    pass
+    @cached_property
+    def can_delete(self) -> bool:
+        return False
 
 
 class MemberDeleteView(MemberScope, ScopedObjectMixin, generic.DeleteView):
-    pass
+    """Refused: a profile without its user (or a user without a unit) breaks the tree.
+
+    Accounts are deactivated in Wagtail's Users admin; their study records stay.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        raise PermissionDenied
 
 
 class MemberHistoryView(MemberScope, ScopedObjectMixin, history.HistoryView):

@@ -205,7 +205,7 @@ class TestMemberListing:
 
         assert response.status_code == 200
         assert sorted(p.user.username for p in listed(response)) == ["a1", "mgr_a"]
-        assert "b1" not in response.content.decode()
+        assert "Name b1" not in response.content.decode()
         assert reverse("cms_member_import") in response.content.decode()
 
     def test_search_by_full_name_username_and_email(self, client, org, member_factory, admin_user):
@@ -346,3 +346,16 @@ class TestUnitDelete:
 
         assert not Unit.objects.filter(code__in=["WEST", "BR-W"]).exists()
         assert Unit.objects.get(pk=org.province.pk).numchild == 1
+
+
+class TestMemberDelete:
+    def test_members_are_not_deleted_from_the_admin(self, client, org, member_factory, admin_user):
+        member = member_factory(org.branch_a)
+        client.force_login(admin_user)
+
+        edit = client.get(reverse("members:edit", args=[member.profile.pk]))
+        response = client.post(reverse("members:delete", args=[member.profile.pk]))
+
+        assert reverse("members:delete", args=[member.profile.pk]) not in edit.content.decode()
+        assert response.status_code in (302, 403)
+        assert MemberProfile.objects.filter(pk=member.profile.pk).exists()
