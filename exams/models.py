@@ -33,6 +33,7 @@ class WatchClaim(models.Model):
     claimed = models.JSONField(_("claimed wall-clock intervals"), default=list)
     day = models.DateField(_("day"), null=True, blank=True)
     day_seconds = models.FloatField(_("engaged seconds that day"), default=0)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
 
     class Meta:
         verbose_name = _("watch claim")
@@ -108,6 +109,13 @@ class WatchSession(models.Model):
     )
     summary = models.ForeignKey(
         WatchSummary, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("summary")
+    )
+    claim = models.ForeignKey(
+        WatchClaim,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        verbose_name=_("member's claim"),
+        help_text=_("The member's claim row (same id as the member), read with the session."),
     )
     duration = models.FloatField(_("media duration (seconds)"), default=0)
     is_reading = models.BooleanField(_("reading lesson"), default=False)

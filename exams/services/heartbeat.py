@@ -1,12 +1,21 @@
 """The heartbeat service: one beat in, the watch log and the ledger updated, figures out.
 
-The hot path of the platform. Per beat, in one short transaction: lock the member's
-``WatchClaim`` row (SELECT … FOR UPDATE: every beat of one member is serialised, across
-sessions, tabs, devices and server processes), read the session with its summary (one
-query), insert the beat (``INSERT … ON CONFLICT DO NOTHING RETURNING``: a replay inserts
-nothing and credits nothing), then three small UPDATEs (session, summary, claim). The full
-scope check (``lesson_visible_to``) runs once, when a session is created; later beats of
-the session only check that the session is the member's.
+The hot path of the platform, two database round trips per beat on PostgreSQL:
+
+1. READ (one query): the session with its summary and the member's ``WatchClaim`` row
+   (the wall-clock seconds already credited, and a ``version``), and whether (session,
+   seq) is already stored — a replay is answered from here and writes nothing.
+2. WRITE (one statement, atomic by itself): bump the claim's version *if it is still the
+   version read* — optimistic concurrency on one row per member — and only then insert
+   the beat (unique (session, seq)) and update session and summary (data-modifying CTEs).
+   If another beat of the same member (a second tab or device) committed in between, the
+   version moved, nothing is written, and the beat is computed again from a fresh read.
+   So a member's beats are credited one at a time, in an order where their server times
+   increase, across sessions, devices and server processes — "one place at a time" holds.
+
+Elsewhere (SQLite, tests) the same write runs as a few statements in one transaction.
+The full scope check (``lesson_visible_to``) runs once, when a session is created; later
+beats of the session only check that the session is the member's.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,20 +100,13 @@ def _result(summary: WatchSummary, **extra: Any) -> HeartbeatResult:
     )
 
 
-def _lock_claim(*, user_id: int) -> WatchClaim:
-    claim = WatchClaim.objects.select_for_update().filter(user_id=user_id).first()
-    if claim is None:
-        # First beat ever: create the row (a concurrent first beat makes this raise
-        # IntegrityError; the caller retries and then finds the row).
-        WatchClaim.objects.create(user_id=user_id)
-        claim = WatchClaim.objects.select_for_update().get(user_id=user_id)
-    return claim
+class _Conflict(Exception):
+    """Another beat of the member was credited since our read; compute again."""
 
 
-def _session_open(
-    *, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime
-) -> WatchSession:
-    """The one full scope check of a session, and its creation."""
+def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime):
+    """The one full scope check of a session, and its creation (with the member's claim
+    row on their first beat ever)."""
     from courses.models import LessonPage
     from courses.selectors import lesson_visible_to
 
@@ -115,25 +117,34 @@ def _session_open(
         raise HeartbeatRefused(_("This lesson is not open to you."), status=404)
     video = lesson.lecture_video
     duration = float(getattr(video, "duration", 0) or 0) if video is not None else 0.0
-    reading = video is None
-    summary, _created = WatchSummary.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"duration": duration}
-    )
-    summary.duration = duration  # written with the beat's summary update
-    session = WatchSession.objects.create(
-        uuid=beat.session,
-        user=user,
-        lesson=lesson,
-        summary=summary,
-        duration=duration,
-        is_reading=reading,
-        estimated_seconds=float(lesson.estimated_minutes or 0) * 60,
-        started_at=now,
-        last_beat_at=now,
-        last_seq=beat.seq,
-    )
+    with transaction.atomic():
+        WatchClaim.objects.get_or_create(user=user)
+        summary, _created = WatchSummary.objects.get_or_create(
+            user=user, lesson=lesson, defaults={"duration": duration}
+        )
+        WatchSession.objects.create(
+            uuid=beat.session,
+            user=user,
+            claim_id=user.pk,
+            lesson=lesson,
+            summary=summary,
+            duration=duration,
+            is_reading=video is None,
+            estimated_seconds=float(lesson.estimated_minutes or 0) * 60,
+            started_at=now,
+            last_beat_at=now,
+            last_seq=beat.seq,
+        )
     # (The lesson page's view records the lesson as started; the player's beats follow.)
-    return session
+
+
+def _read(*, session_uuid: uuid_module.UUID, seq: int) -> WatchSession | None:
+    return (
+        WatchSession.objects.select_related("summary", "claim")
+        .annotate(replayed=Exists(WatchBeat.objects.filter(session_id=OuterRef("pk"), seq=seq)))
+        .filter(uuid=session_uuid)
+        .first()
+    )
 
 
 BEAT_COLUMNS = (
@@ -159,41 +170,52 @@ BEAT_COLUMNS = (
 class _Writes:
     """Everything one credited beat writes (see ``_write``)."""
 
-    beat_values: list[Any]
+    beat_values: dict[str, Any]
     session_id: int
     session_fields: dict[str, Any]
     summary_id: int
     summary_fields: dict[str, Any]
     user_id: int
+    claim_version: int
     claim_fields: dict[str, Any]
 
 
 def _write(w: _Writes) -> int | None:
-    """Insert the beat and, only if it was new, update session, summary and claim.
+    """Apply a beat if the member's claim is still at ``claim_version``.
 
-    Returns the beat's id, or None when (session, seq) was already there (a replay).
-    On PostgreSQL this is ONE statement (data-modifying CTEs); elsewhere four.
+    Returns the new beat's id; None when the beat was already stored. Raises
+    ``_Conflict`` when another beat of the member was credited since the read.
     """
-    qn = connection.ops.quote_name
-    insert = (
-        f"INSERT INTO {qn(WatchBeat._meta.db_table)} ({', '.join(qn(c) for c in BEAT_COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(BEAT_COLUMNS))}) "
-        f"ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING RETURNING {qn('id')}"
-    )
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(insert, w.beat_values)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        WatchSession.objects.filter(pk=w.session_id).update(
-            **w.session_fields, beats=F("beats") + 1
-        )
-        WatchSummary.objects.filter(pk=w.summary_id).update(**w.summary_fields)
-        WatchClaim.objects.filter(pk=w.user_id).update(**w.claim_fields)
-        return row[0]
+    if connection.vendor == "postgresql":
+        return _write_postgresql(w)
+    try:
+        with transaction.atomic():
+            moved = WatchClaim.objects.filter(pk=w.user_id, version=w.claim_version).update(
+                **w.claim_fields, version=F("version") + 1
+            )
+            if not moved:
+                raise _Conflict
+            try:
+                with transaction.atomic():
+                    beat = WatchBeat.objects.create(**w.beat_values)
+            except IntegrityError:
+                raise _Replayed from None
+            WatchSession.objects.filter(pk=w.session_id).update(
+                **w.session_fields, beats=F("beats") + 1
+            )
+            WatchSummary.objects.filter(pk=w.summary_id).update(**w.summary_fields)
+            return beat.pk
+    except _Replayed:
+        return None
 
-    params: list[Any] = list(w.beat_values)
+
+class _Replayed(Exception):
+    pass
+
+
+def _write_postgresql(w: _Writes) -> int | None:
+    qn = connection.ops.quote_name
+    params: list[Any] = []
 
     def assignments(model, fields: dict[str, Any]) -> str:
         parts = []
@@ -207,26 +229,39 @@ def _write(w: _Writes) -> int | None:
                 params.append(field.get_db_prep_save(value, connection))
         return ", ".join(parts)
 
+    claim_set = assignments(WatchClaim, w.claim_fields)
+    params += [w.user_id, w.claim_version]
+    selects = []
+    for name in BEAT_COLUMNS:
+        field = WatchBeat._meta.get_field(name.removesuffix("_id"))
+        selects.append(f"%s::{field.db_type(connection)}")
+        params.append(field.get_db_prep_save(w.beat_values[name], connection))
     summary_set = assignments(WatchSummary, w.summary_fields)
     params.append(w.summary_id)
     session_set = assignments(WatchSession, w.session_fields)
     params.append(w.session_id)
-    claim_set = assignments(WatchClaim, w.claim_fields)
-    params.append(w.user_id)
     sql = (
-        f"WITH b AS ({insert}), "
+        f"WITH c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET {claim_set}, "
+        f"{qn('version')} = {qn('version')} + 1 "
+        f"WHERE {qn('user_id')} = %s AND {qn('version')} = %s RETURNING 1), "
+        f"b AS (INSERT INTO {qn(WatchBeat._meta.db_table)} "
+        f"({', '.join(qn(c) for c in BEAT_COLUMNS)}) SELECT {', '.join(selects)} "
+        f"WHERE EXISTS (SELECT 1 FROM c) "
+        f"ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING RETURNING {qn('id')}), "
         f"m AS (UPDATE {qn(WatchSummary._meta.db_table)} SET {summary_set} "
         f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
         f"s AS (UPDATE {qn(WatchSession._meta.db_table)} SET {session_set}, "
-        f"{qn('beats')} = {qn('beats')} + 1 WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
-        f"c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET {claim_set} "
-        f"WHERE {qn('user_id')} = %s AND EXISTS (SELECT 1 FROM b)) "
-        f"SELECT {qn('id')} FROM b"
+        f"{qn('beats')} = {qn('beats')} + 1 WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)) "
+        f"SELECT (SELECT count(*) FROM c), (SELECT {qn('id')} FROM b)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+        moved, beat_id = cursor.fetchone()
+    if not moved:
+        raise _Conflict
+    # moved but not inserted: the beat was stored by a transaction that did not move the
+    # claim — impossible, as every beat moves it; answered as a replay all the same.
+    return beat_id
 
 
 def _beat_time(beat: BeatInput, now: datetime | None) -> datetime:
@@ -235,6 +270,9 @@ def _beat_time(beat: BeatInput, now: datetime | None) -> datetime:
     if conf.trust_client_time() and beat.client_time is not None:
         return datetime.fromtimestamp(beat.client_time / 1000, tz=UTC)
     return timezone.now()
+
+
+MAX_ATTEMPTS = 20
 
 
 def heartbeat_record(
@@ -247,44 +285,42 @@ def heartbeat_record(
     """Record one beat of ``user`` for lesson ``lesson_id`` and credit what it earns.
 
     ``payload`` is a validated beat; ``now`` is the server time of the beat (tests pass
-    it; by default the clock is read once the member's lock is held, so that a member's
-    beats have increasing server times in the order they are credited).
+    it; by default the clock is read after the member's state is read, on each attempt,
+    so that a member's beats are credited in the order of their server times).
 
     Raises ``HeartbeatRefused`` (400 unknown lesson or a session of another lesson, 403 a
     session of another member, 404 a lesson the member may not see).
     """
     beat = payload if isinstance(payload, BeatInput) else BeatInput.from_payload(payload)
-    for attempt in range(3):
+    for _attempt in range(MAX_ATTEMPTS):
         try:
             return _record(user=user, lesson_id=lesson_id, beat=beat, now=now)
-        except IntegrityError:
-            # Two first beats raced to create the member's claim row or the same
-            # session/summary; the transaction was rolled back, so simply go again.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        except (_Conflict, IntegrityError):
+            # Another beat of this member was credited meanwhile, or two first beats
+            # raced to create the same rows: nothing was written; read and go again.
+            continue
+    raise HeartbeatRefused(_("Too many simultaneous beats; try again."), status=409)
 
 
-@transaction.atomic
 def _record(
     *, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime | None
 ) -> HeartbeatResult:
     rules = conf.beat_rules()
-    claim = _lock_claim(user_id=user.pk)
+    session = _read(session_uuid=beat.session, seq=beat.seq)
+    if session is None:
+        _session_open(user=user, lesson_id=lesson_id, beat=beat, now=_beat_time(beat, now))
+        session = _read(session_uuid=beat.session, seq=beat.seq)
+    if session.user_id != user.pk:
+        raise HeartbeatRefused(_("This watch session belongs to someone else."), status=403)
+    if session.lesson_id != lesson_id:
+        raise HeartbeatRefused(_("This watch session is for another lesson."), status=400)
+    summary = session.summary
+    if session.replayed:  # a replayed beat: nothing credited, current figures answered
+        return _result(summary, duplicate=True)
+    claim = session.claim
     now = _beat_time(beat, now)
     t = now.timestamp()
-
-    session = WatchSession.objects.select_related("summary").filter(uuid=beat.session).first()
-    if session is None:
-        session = _session_open(user=user, lesson_id=lesson_id, beat=beat, now=now)
-        previous = None
-    else:
-        if session.user_id != user.pk:
-            raise HeartbeatRefused(_("This watch session belongs to someone else."), status=403)
-        if session.lesson_id != lesson_id:
-            raise HeartbeatRefused(_("This watch session is for another lesson."), status=400)
-        previous = session.last_beat_at.timestamp()
-    summary = session.summary
+    previous = session.last_beat_at.timestamp() if session.beats else None
 
     interval = None
     if beat.from_seconds is not None and beat.to_seconds is not None:
@@ -348,25 +384,26 @@ def _record(
     day = timezone.localdate(now)
     day_before = claim.day_seconds if claim.day == day else 0.0
     day_after = day_before + engaged
+    coverage = credit.coverage_interval
     beat_id = _write(
         _Writes(
-            beat_values=[
-                session.pk,
-                user.pk,
-                beat.seq,
-                beat.from_seconds,
-                beat.to_seconds,
-                beat.rate,
-                beat.event,
-                beat.playing,
-                beat.visible,
-                beat.position,
-                beat.client_time,
-                WatchBeat._meta.get_field("received_at").get_db_prep_value(now, connection),
-                credit.coverage_interval[0] if credit.coverage_interval else None,
-                credit.coverage_interval[1] if credit.coverage_interval else None,
-                engaged,
-            ],
+            beat_values={
+                "session_id": session.pk,
+                "user_id": user.pk,
+                "seq": beat.seq,
+                "from_seconds": beat.from_seconds,
+                "to_seconds": beat.to_seconds,
+                "rate": beat.rate,
+                "event": beat.event,
+                "playing": beat.playing,
+                "visible": beat.visible,
+                "position": beat.position,
+                "client_time": beat.client_time,
+                "received_at": now,
+                "credited_from": coverage[0] if coverage else None,
+                "credited_to": coverage[1] if coverage else None,
+                "engaged_seconds": engaged,
+            },
             session_id=session.pk,
             session_fields={
                 "last_beat_at": now,
@@ -376,6 +413,7 @@ def _record(
             summary_id=summary.pk,
             summary_fields=summary_fields,
             user_id=user.pk,
+            claim_version=claim.version,
             claim_fields={
                 "claimed": [list(i) for i in claimed],
                 "day": day,
@@ -383,27 +421,54 @@ def _record(
             },
         )
     )
-    if beat_id is None:  # a replayed beat: nothing credited, current figures answered
+    if beat_id is None:  # stored meanwhile by a replay of this very beat
         summary.refresh_from_db()
         return _result(summary, duplicate=True)
 
-    if engaged > 0:
-        entry = engaged_entry_for_beat(
-            rules=rules_current(),
-            user_id=user.pk,
+    if engaged > 0 or newly_complete:
+        _after_credit(
+            user=user,
             beat_id=beat_id,
             lesson_id=session.lesson_id,
             day=day,
             seconds_before=day_before,
             seconds_after=day_after,
+            newly_complete=newly_complete,
+            when=now,
+        )
+    return _result(summary, credited_coverage=gained_coverage, credited_engaged=engaged)
+
+
+def _after_credit(
+    *,
+    user: AbstractBaseUser,
+    beat_id: int,
+    lesson_id: int,
+    day,
+    seconds_before: float,
+    seconds_after: float,
+    newly_complete: bool,
+    when: datetime,
+) -> None:
+    """The ledger's lesson-time entry (keyed by the beat: once) and lesson completion."""
+    if seconds_after > seconds_before:
+        entry = engaged_entry_for_beat(
+            rules=rules_current(),
+            user_id=user.pk,
+            beat_id=beat_id,
+            lesson_id=lesson_id,
+            day=day,
+            seconds_before=seconds_before,
+            seconds_after=seconds_after,
         )
         if entry is not None:
-            entry.save()
-
+            try:
+                with transaction.atomic():
+                    entry.save()
+            except IntegrityError:  # pragma: no cover - keyed by the beat: only once
+                pass
     if newly_complete:
-        _lesson_complete(user=user, lesson_id=session.lesson_id, when=now)
-
-    return _result(summary, credited_coverage=gained_coverage, credited_engaged=engaged)
+        _lesson_complete(user=user, lesson_id=lesson_id, when=when)
 
 
 def _lesson_complete(*, user: AbstractBaseUser, lesson_id: int, when: datetime) -> None:
