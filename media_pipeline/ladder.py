@@ -45,6 +45,7 @@ class Rung:
     crf: int
     audio_kbps: int
     buffer_seconds: float = 1.0
+    max_fps: float = MAX_FPS
 
     @property
     def bufsize_kbits(self) -> int:
@@ -52,7 +53,9 @@ class Rung:
 
 
 VIDEO_RUNGS: tuple[Rung, ...] = (
-    Rung("240p", 240, 150, 27, 32),
+    # 15 fps at 240p: on a 2G link every MPEG-TS frame costs a padded 188-byte packet
+    # (about 0.12 MB/min at 30 fps for a static slide), and motion is not what 240p is for.
+    Rung("240p", 240, 150, 27, 32, max_fps=15),
     Rung("360p", 360, 300, 26, 32),
     Rung("480p", 480, 600, 25, 48),
     Rung("720p", 720, 1200, 24, 48),
@@ -78,6 +81,9 @@ class PlannedRung:
     @property
     def name(self) -> str:
         return self.rung.name
+
+    def fps(self, source_fps: float | None) -> float:
+        return min(source_fps or MAX_FPS, self.rung.max_fps)
 
 
 @dataclass
@@ -112,7 +118,8 @@ def plan_for(probe: ProbeResult) -> Plan:
     if not rungs:
         # Smaller than the lowest rung: one rung at the source's own size, never upscaled.
         low = VIDEO_RUNGS[0]
-        rungs = [Rung(f"{_even(short)}p", _even(short), low.max_kbps, low.crf, low.audio_kbps)]
+        name, height = f"{_even(short)}p", _even(short)
+        rungs = [Rung(name, height, low.max_kbps, low.crf, low.audio_kbps, max_fps=low.max_fps)]
     for rung in rungs:
         if width >= height:
             size = (_even(width * rung.height / height), rung.height)
@@ -180,11 +187,13 @@ def build_command(
             stream = split.stream(i)
             if planned is not top:
                 stream = stream.filter("scale", planned.width, planned.height)
+            if planned.fps(plan.fps) < (plan.fps or MAX_FPS):
+                stream = stream.filter("fps", planned.fps(plan.fps))
             scaled.append(stream)
-        gop = max(1, round((plan.fps or MAX_FPS) * options.segment_seconds))
         download = plan.download_rung
         for i, planned in enumerate(plan.rungs):
             rung = planned.rung
+            gop = max(1, round(planned.fps(plan.fps) * options.segment_seconds))
             os.makedirs(os.path.join(out_dir, planned.name), exist_ok=True)
             streams = [scaled[i]]
             kwargs = {
@@ -306,6 +315,7 @@ class RenditionInfo:
     codecs: str
     width: int | None = None
     height: int | None = None
+    fps: float | None = None
 
 
 @dataclass
@@ -356,6 +366,7 @@ def finish_ladder(out_dir: str, plan: Plan) -> Manifest:
                 codecs=codecs,
                 width=planned.width,
                 height=planned.height,
+                fps=planned.fps(plan.fps),
             )
         )
     if plan.audio:
@@ -381,7 +392,7 @@ def finish_ladder(out_dir: str, plan: Plan) -> Manifest:
             f"#EXT-X-STREAM-INF:BANDWIDTH={info.bandwidth},"
             f"AVERAGE-BANDWIDTH={info.average_bandwidth},"
             f'RESOLUTION={info.width}x{info.height},CODECS="{info.codecs}"'
-            + (f",FRAME-RATE={plan.fps:.3f}" if plan.fps else "")
+            + (f",FRAME-RATE={info.fps:.3f}" if info.fps else "")
         )
         lines.append(info.playlist)
     if manifest.audio:

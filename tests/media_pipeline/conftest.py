@@ -15,6 +15,16 @@ def ffmpeg(*args: str) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English, whatever translations are compiled."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> SimpleNamespace:
     """Tiny real media files, generated once per session."""
