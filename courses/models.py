@@ -68,6 +68,9 @@ class CourseIndexPage(Page):
 
         return catalogue_page(request, index=self)
 
+    def serve_preview(self, request, mode_name):
+        return self.serve(request)  # the same view; it skips audience checks in previews
+
 
 class CoursePageTag(TaggedItemBase):
     content_object = ParentalKey(
@@ -182,6 +185,9 @@ class CoursePage(Page):
 
         return course_page(request, course=self)
 
+    def serve_preview(self, request, mode_name):
+        return self.serve(request)  # the same view; it skips audience checks in previews
+
 
 class LessonPage(Page):
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
@@ -226,6 +232,9 @@ class LessonPage(Page):
         from .views import lesson_page
 
         return lesson_page(request, lesson=self)
+
+    def serve_preview(self, request, mode_name):
+        return self.serve(request)  # the same view; it skips audience checks in previews
 
 
 class CourseAssignment(models.Model):

@@ -260,7 +260,7 @@ def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
     lessons = list(course_lessons(course=course))
     enrolment = None
     progress: dict[int, LessonProgress] = {}
-    if user.is_authenticated:
+    if user.is_authenticated and course.pk is not None:  # no pk: preview of a new course
         enrolment = (
             Enrolment.objects.filter(user=user, course=course).select_related("assignment").first()
         )

@@ -5,7 +5,7 @@ from django.urls import reverse
 from wagtail.models import Page, WorkflowState
 
 from cms import roles
-from courses.models import CourseIndexPage, CoursePage
+from courses.models import CourseIndexPage, CoursePage, LessonPage
 
 from .factories import course_section, make_course
 
@@ -161,3 +161,40 @@ class TestTrainer:
         html = lesson_form_page.content.decode()
         for block in ("lecture_video", "image", "document", "callout", "quote", "quiz_link"):
             assert block in html
+
+
+class TestPreview:
+    def test_trainer_previews_a_new_course_and_a_draft_lesson(self, client, trainer):
+        # given a course with a draft lesson
+        course = make_course("Mine")
+        lesson = course.add_child(
+            instance=LessonPage(title="Draft lesson", slug="draft", live=False)
+        )
+        client.force_login(trainer)
+
+        # when they preview a new course and the draft lesson
+        add_preview = reverse(
+            "wagtailadmin_pages:preview_on_add",
+            args=("courses", "coursepage", course_section().pk),
+        )
+        posted = client.post(add_preview, course_form("预览课程", slug="preview"))
+        shown = client.get(add_preview)
+        edit_preview = reverse("wagtailadmin_pages:preview_on_edit", args=(lesson.pk,))
+        client.post(
+            edit_preview,
+            {
+                "title": "Draft lesson",
+                "slug": "draft",
+                "body-count": "0",
+                "estimated_minutes": "5",
+                **COMMENTS,
+            },
+        )
+        lesson_shown = client.get(edit_preview)
+
+        # then both render
+        assert posted.json()["is_valid"], posted.json()
+        assert shown.status_code == 200
+        assert "预览课程" in shown.content.decode()
+        assert lesson_shown.status_code == 200
+        assert "Draft lesson" in lesson_shown.content.decode()
