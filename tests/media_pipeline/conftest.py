@@ -38,6 +38,8 @@ def clips(tmp_path_factory) -> SimpleNamespace:
     c.v240 = d / "clip-240.mp4"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", *tone, *x264, "-c:a", "aac",
            "-shortest", str(c.v240))  # fmt: skip
+    c.silent = d / "silent.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", *x264, str(c.silent))
     c.mp3 = d / "talk.mp3"
     ffmpeg(*tone, "-c:a", "libmp3lame", "-b:a", "64k", str(c.mp3))
     c.audio_mkv = d / "sound-only.mkv"

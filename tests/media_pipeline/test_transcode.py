@@ -202,3 +202,14 @@ def test_transcode_through_a_real_worker(celery_worker_process, clips, settings)
     wait_for(ready, timeout=90)
     assert video.status == "ready", video.failure_reason
     assert os.path.exists(default_storage.path(f"{video.rendition_dir}/master.m3u8"))
+
+
+def test_video_without_sound_has_no_audio_rung(make_video, clips):
+    video = make_video(clips.silent)
+
+    services.video_transcode(video_id=video.pk)
+
+    video.refresh_from_db()
+    master = (ladder_dir(video) / "master.m3u8").read_text()
+    assert video.status == "ready" and video.renditions["audio"] is None
+    assert 'CODECS="avc1.' in master and "mp4a" not in master
