@@ -183,6 +183,7 @@ def _required_lesson_counts(
         .filter(required_for_completion=True)
         .annotate(parent_path=parent)
         .filter(parent_path__in=course_paths)
+        .order_by()  # a default ordering would split the groups
         .values("parent_path")
         .annotate(n=Count("pk"))
         .values_list("parent_path", "n")
@@ -196,6 +197,7 @@ def _required_lesson_counts(
         )
         .annotate(parent_path=Substr("lesson__path", 1, Length("lesson__path") - step))
         .filter(parent_path__in=course_paths)
+        .order_by()  # a default ordering would split the groups
         .values("parent_path")
         .annotate(n=Count("pk"))
         .values_list("parent_path", "n")

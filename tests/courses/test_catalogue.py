@@ -85,3 +85,29 @@ class TestFilters:
         response = client.get("/courses/")
         assert response.status_code == 200
         assert "In the section" in response.content.decode()
+
+
+class TestCards:
+    def test_progress_on_the_cards(self, client, org, member):
+        # given two courses of three required lessons (and one optional), one a third done
+        from courses.services import enrolment_create, lesson_complete
+
+        from .factories import make_lesson
+
+        started = make_course("Started", lessons=3)
+        make_lesson(started, required_for_completion=False)
+        make_course("Untouched", lessons=3)
+        enrolment_create(user=member, course=started)
+        lesson_complete(user=member, lesson=started.get_children().first().specific)
+        client.force_login(member)
+
+        # when
+        cards = {
+            c.course.title: c for c in client.get(reverse("courses:catalogue")).context["cards"]
+        }
+
+        # then
+        assert (cards["Started"].lessons_required, cards["Started"].lessons_done) == (3, 1)
+        assert cards["Started"].percent == 33
+        assert cards["Untouched"].enrolment is None
+        assert cards["Untouched"].lessons_required == 3
