@@ -107,11 +107,12 @@ class TestImportMembers:
 class TestCheckWorkers:
     def test_ok_when_the_task_runs(self, db):
         # Tests run tasks eagerly; the real-worker path is covered in test_foundation.
-        out = StringIO()
+        out, err = StringIO(), StringIO()
 
-        call_command("check_workers", "--timeout", "5", stdout=out)
+        call_command("check_workers", "--timeout", "5", stdout=out, stderr=err)
 
         assert out.getvalue().startswith("OK")
+        assert "no worker is checked" in err.getvalue()
         assert not WorkerPing.objects.exists()
 
     def test_fails_when_no_worker_answers(self, db):

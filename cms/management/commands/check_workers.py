@@ -17,6 +17,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, timeout, **options):
+        if worker_ping_task.app.conf.task_always_eager:
+            self.stderr.write(
+                _("Tasks run in-process (CELERY_TASK_ALWAYS_EAGER): no worker is checked.")
+            )
         token = uuid.uuid4().hex
         try:
             worker_ping_task.delay(token)
