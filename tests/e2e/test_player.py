@@ -6,23 +6,24 @@ the media pipeline's service; each test then plays it as a logged-in member and 
 the server credited against what the browser says it played.
 """
 
+import os
 import subprocess
 import time
 
 import pytest
 from django.core.files import File
 
-from courses.models import CourseIndexPage, CoursePage, LessonPage
+from courses.models import CoursePage, LessonPage
 from exams.models import MemberPreference, WatchBeat, WatchSummary
 from media_pipeline.models import LectureVideo
 from media_pipeline.services import video_transcode
-from tests.e2e.conftest import close_quietly, login_context
+from tests.e2e.conftest import close_quietly, course_section, login_context
 from tests.factories import make_member, make_unit
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.ffmpeg,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 BEAT = 2  # seconds between beats in these tests
@@ -55,7 +56,7 @@ def _lecture(tmp_path_factory, ffmpeg_bin) -> LectureVideo:
         {
             field.attname: getattr(video, field.attname)
             for field in LectureVideo._meta.concrete_fields
-            if not field.primary_key
+            if not field.primary_key and not field.is_relation
         }
     )
     return video
@@ -64,10 +65,10 @@ def _lecture(tmp_path_factory, ffmpeg_bin) -> LectureVideo:
 @pytest.fixture
 def lesson_world(tmp_path_factory, ffmpeg_bin, live_server, settings):
     settings.HEARTBEAT_INTERVAL_SECONDS = BEAT
+    section = course_section()
     video = _lecture(tmp_path_factory, ffmpeg_bin)
     unit = make_unit("E2E branch")
     member = make_member(unit, username="viewer")
-    section = CourseIndexPage.objects.get(slug="courses")
     course = section.add_child(
         instance=CoursePage(title="E2E course", slug="e2e-course", allow_download=True)
     )
@@ -127,6 +128,8 @@ def test_credited_coverage_matches_what_was_played_and_resumes_elsewhere(
         page.evaluate(f"() => {VIDEO}.pause()")
         played = _played_seconds(page)
         position = page.evaluate(f"() => {VIDEO}.currentTime")
+        if os.environ.get("E2E_SCREENSHOTS"):
+            page.screenshot(path=os.path.join(os.environ["E2E_SCREENSHOTS"], "player.png"))
         summary = _summary(member, lesson, until=lambda s: abs(s.last_position - position) < 0.5)
     finally:
         close_quietly(context, WatchBeat.objects.count)

@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.urls("tests.e2e.harness_urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 MASTER = """#EXTM3U
