@@ -89,7 +89,7 @@ class BeatInput:
         )
 
 
-def _result(summary: WatchSummary, **extra: Any) -> HeartbeatResult:
+def _result(summary: Any, **extra: Any) -> HeartbeatResult:
     return HeartbeatResult(
         coverage=summary.coverage_seconds,
         coverage_ratio=summary.coverage_ratio,
@@ -138,12 +138,123 @@ def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, no
     # (The lesson page's view records the lesson as started; the player's beats follow.)
 
 
-def _read(*, session_uuid: uuid_module.UUID, seq: int) -> WatchSession | None:
-    return (
+@dataclass
+class _SummaryState:
+    pk: int
+    duration: float
+    intervals: list
+    coverage_seconds: float
+    engaged_seconds: float
+    last_position: float
+    completed_at: datetime | None
+
+    @property
+    def coverage_ratio(self) -> float:
+        return WatchSummary.coverage_ratio.fget(self)  # type: ignore[union-attr]
+
+
+@dataclass
+class _ClaimState:
+    claimed: list
+    day: Any
+    day_seconds: float
+    version: int
+
+
+@dataclass
+class _SessionState:
+    pk: int
+    user_id: int
+    lesson_id: int
+    duration: float
+    is_reading: bool
+    estimated_seconds: float
+    started_at: datetime
+    last_beat_at: datetime
+    last_seq: int
+    media_claimed: float
+    beats: int
+    summary: _SummaryState
+    claim: _ClaimState
+    replayed: bool
+
+
+_READ_SQL: str | None = None
+
+
+def _read_sql() -> str:
+    global _READ_SQL
+    if _READ_SQL is None:
+        qn = connection.ops.quote_name
+        s, m, c, b = (
+            qn(WatchSession._meta.db_table),
+            qn(WatchSummary._meta.db_table),
+            qn(WatchClaim._meta.db_table),
+            qn(WatchBeat._meta.db_table),
+        )
+        _READ_SQL = (
+            "SELECT s.id, s.user_id, s.lesson_id, s.duration, s.is_reading, "
+            "s.estimated_seconds, s.started_at, s.last_beat_at, s.last_seq, s.media_claimed, "
+            "s.beats, m.id, m.duration, m.intervals, m.coverage_seconds, m.engaged_seconds, "
+            "m.last_position, m.completed_at, c.claimed, c.day, c.day_seconds, c.version, "
+            f"EXISTS (SELECT 1 FROM {b} x WHERE x.session_id = s.id AND x.seq = %s) "
+            f"FROM {s} s JOIN {m} m ON m.id = s.summary_id JOIN {c} c ON c.user_id = s.claim_id "
+            "WHERE s.uuid = %s"
+        )
+    return _READ_SQL
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _read(*, session_uuid: uuid_module.UUID, seq: int) -> _SessionState | None:
+    """The session, its summary, the member's claim and whether the beat is a replay."""
+    if connection.vendor == "postgresql":
+        # Hand-written: this query runs for every beat, and compiling it through the ORM
+        # costs more CPU than the database spends answering it.
+        with connection.cursor() as cursor:
+            cursor.execute(_read_sql(), [seq, session_uuid])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        summary, claim = _SummaryState(*row[11:18]), _ClaimState(*row[18:22])
+        # Django has psycopg hand JSON over as text (JSONField parses it).
+        summary.intervals = _json(summary.intervals)
+        claim.claimed = _json(claim.claimed)
+        return _SessionState(*row[:11], summary=summary, claim=claim, replayed=row[22])
+    session = (
         WatchSession.objects.select_related("summary", "claim")
         .annotate(replayed=Exists(WatchBeat.objects.filter(session_id=OuterRef("pk"), seq=seq)))
         .filter(uuid=session_uuid)
         .first()
+    )
+    if session is None:
+        return None
+    m, c = session.summary, session.claim
+    return _SessionState(
+        pk=session.pk,
+        user_id=session.user_id,
+        lesson_id=session.lesson_id,
+        duration=session.duration,
+        is_reading=session.is_reading,
+        estimated_seconds=session.estimated_seconds,
+        started_at=session.started_at,
+        last_beat_at=session.last_beat_at,
+        last_seq=session.last_seq,
+        media_claimed=session.media_claimed,
+        beats=session.beats,
+        summary=_SummaryState(
+            m.pk,
+            m.duration,
+            m.intervals,
+            m.coverage_seconds,
+            m.engaged_seconds,
+            m.last_position,
+            m.completed_at,
+        ),
+        claim=_ClaimState(c.claimed, c.day, c.day_seconds, c.version),
+        replayed=session.replayed,
     )
 
 
@@ -213,47 +324,63 @@ class _Replayed(Exception):
     pass
 
 
-def _write_postgresql(w: _Writes) -> int | None:
+_WRITE_SQL: dict[tuple, str] = {}
+
+
+def _assignments(model, names: tuple[str, ...]) -> str:
     qn = connection.ops.quote_name
-    params: list[Any] = []
+    parts = []
+    for name in names:
+        field = model._meta.get_field(name)
+        cast = "::jsonb" if isinstance(field, models.JSONField) else ""
+        parts.append(f"{qn(field.column)} = %s{cast}")
+    return ", ".join(parts)
 
-    def assignments(model, fields: dict[str, Any]) -> str:
-        parts = []
-        for name, value in fields.items():
-            field = model._meta.get_field(name)
-            if isinstance(field, models.JSONField):
-                parts.append(f"{qn(field.column)} = %s::jsonb")
-                params.append(json.dumps(value))
-            else:
-                parts.append(f"{qn(field.column)} = %s")
-                params.append(field.get_db_prep_save(value, connection))
-        return ", ".join(parts)
 
-    claim_set = assignments(WatchClaim, w.claim_fields)
-    params += [w.user_id, w.claim_version]
-    selects = []
-    for name in BEAT_COLUMNS:
-        field = WatchBeat._meta.get_field(name.removesuffix("_id"))
-        selects.append(f"%s::{field.db_type(connection)}")
-        params.append(field.get_db_prep_save(w.beat_values[name], connection))
-    summary_set = assignments(WatchSummary, w.summary_fields)
-    params.append(w.summary_id)
-    session_set = assignments(WatchSession, w.session_fields)
-    params.append(w.session_id)
-    sql = (
-        f"WITH c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET {claim_set}, "
-        f"{qn('version')} = {qn('version')} + 1 "
+def _write_sql(key: tuple) -> str:
+    claim_names, summary_names, session_names = key
+    qn = connection.ops.quote_name
+    selects = ", ".join(
+        f"%s::{WatchBeat._meta.get_field(n.removesuffix('_id')).db_type(connection)}"
+        for n in BEAT_COLUMNS
+    )
+    return (
+        f"WITH c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET "
+        f"{_assignments(WatchClaim, claim_names)}, {qn('version')} = {qn('version')} + 1 "
         f"WHERE {qn('user_id')} = %s AND {qn('version')} = %s RETURNING 1), "
         f"b AS (INSERT INTO {qn(WatchBeat._meta.db_table)} "
-        f"({', '.join(qn(c) for c in BEAT_COLUMNS)}) SELECT {', '.join(selects)} "
+        f"({', '.join(qn(c) for c in BEAT_COLUMNS)}) SELECT {selects} "
         f"WHERE EXISTS (SELECT 1 FROM c) "
         f"ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING RETURNING {qn('id')}), "
-        f"m AS (UPDATE {qn(WatchSummary._meta.db_table)} SET {summary_set} "
+        f"m AS (UPDATE {qn(WatchSummary._meta.db_table)} SET "
+        f"{_assignments(WatchSummary, summary_names)} "
         f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
-        f"s AS (UPDATE {qn(WatchSession._meta.db_table)} SET {session_set}, "
-        f"{qn('beats')} = {qn('beats')} + 1 WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)) "
+        f"s AS (UPDATE {qn(WatchSession._meta.db_table)} SET "
+        f"{_assignments(WatchSession, session_names)}, {qn('beats')} = {qn('beats')} + 1 "
+        f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)) "
         f"SELECT (SELECT count(*) FROM c), (SELECT {qn('id')} FROM b)"
     )
+
+
+def _param(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list) else value
+
+
+def _write_postgresql(w: _Writes) -> int | None:
+    key = (tuple(w.claim_fields), tuple(w.summary_fields), tuple(w.session_fields))
+    sql = _WRITE_SQL.get(key)
+    if sql is None:
+        sql = _WRITE_SQL[key] = _write_sql(key)
+    params = [
+        *map(_param, w.claim_fields.values()),
+        w.user_id,
+        w.claim_version,
+        *(w.beat_values[n] for n in BEAT_COLUMNS),
+        *map(_param, w.summary_fields.values()),
+        w.summary_id,
+        *map(_param, w.session_fields.values()),
+        w.session_id,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         moved, beat_id = cursor.fetchone()
@@ -422,8 +549,7 @@ def _record(
         )
     )
     if beat_id is None:  # stored meanwhile by a replay of this very beat
-        summary.refresh_from_db()
-        return _result(summary, duplicate=True)
+        return _result(_read(session_uuid=beat.session, seq=beat.seq).summary, duplicate=True)
 
     if engaged > 0 or newly_complete:
         _after_credit(
