@@ -1,3 +1,4 @@
+import logging
 from decimal import Decimal
 
 import jieba
@@ -16,6 +17,8 @@ from wagtail.search import index
 from cms import roles
 
 from .blocks import LessonBodyBlock
+
+jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every first search
 
 
 def segment_for_search(*texts: str) -> str:
