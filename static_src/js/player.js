@@ -47,13 +47,17 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": o.csrf },
       body: JSON.stringify(body),
     }).then(function (r) {
-      if (r.status >= 500 || r.status === 429) throw new Error(String(r.status));
+      // 5xx, 429 and 409 (the member's other tabs kept the server busy): try again later.
+      if (r.status >= 500 || r.status === 429 || r.status === 409) throw new Error(String(r.status));
       return r.ok ? r.json().then(o.onAnswer) : null;
     }).catch(function () { self.retry.push(body); });
   };
-  Beats.prototype.beat = function (fields, beacon) {
+  Beats.prototype.flush = function (beacon) {
     var queued = this.retry.splice(0);
     for (var i = 0; i < queued.length; i++) this.send(queued[i], beacon);
+  };
+  Beats.prototype.beat = function (fields, beacon) {
+    this.flush(beacon);
     var body = {
       lesson: this.o.lesson,
       session: this.session,
@@ -364,10 +368,9 @@
       if (self.closed.length || (self.start !== null && self.end > self.start)) self.beat("hide", true);
     });
     setInterval(function () {
-      if (self.playing && !v.paused && !hidden() &&
-          Date.now() - self.beats.lastAt >= self.interval * 1000) {
-        self.beat("tick");
-      }
+      var due = Date.now() - self.beats.lastAt >= self.interval * 1000;
+      if (self.playing && !v.paused && !hidden() && due) self.beat("tick");
+      else if (due && self.beats.retry.length && navigator.onLine !== false) self.beats.flush();
     }, 500);
   };
 

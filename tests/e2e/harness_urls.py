@@ -49,6 +49,9 @@ def page(request):
 @csrf_exempt
 def heartbeats(request):
     body = json.loads(request.body)
+    if STATE.get("fail", 0) > 0:  # the next N beats meet a busy server
+        STATE["fail"] -= 1
+        return JsonResponse({"detail": "busy"}, status=503)
     STATE["beats"].append(body)
     return JsonResponse({"coverage": 0, "coverage_ratio": 0.5, "resume_position": 0})
 

@@ -5,6 +5,7 @@ range, a seek is not coverage, the data saver source, and the lazy hls.js path.
 """
 
 import subprocess
+import time
 
 import pytest
 
@@ -69,6 +70,7 @@ def harness(ladder, live_server, settings, monkeypatch):
     m = "/m/"
     harness_urls.STATE.update(
         beats=[],
+        fail=0,
         resume=0.0,
         prefs={"data_saver": False},
         root=str(ladder),
@@ -130,8 +132,6 @@ def _union(intervals):
 
 
 def _wait_beat(state, event, timeout=5.0):
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(b["event"] == event for b in state["beats"]):
@@ -227,3 +227,21 @@ def test_resume_quality_speed_and_hidden_tab(browser, client, live_server, harne
     first = next(b for b in harness["beats"] if b["from"] is not None)
     assert first["from"] == pytest.approx(6.0, abs=0.3)
     assert harness["beats"][-1]["rate"] == 1.5
+
+
+def test_a_beat_the_server_could_not_take_is_sent_again_with_its_seq(
+    browser, client, live_server, harness
+):
+    harness["fail"] = 2  # the play beat and the first tick get a 503
+    context, page = _open(browser, client, live_server)
+    try:
+        _play(page, 3)
+        page.evaluate("() => document.querySelector('video').pause()")
+        _wait_beat(harness, "pause")
+        deadline = time.monotonic() + 5
+        while {0, 1} - {b["seq"] for b in harness["beats"]} and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        close_quietly(context, lambda: len(harness["beats"]))
+    seqs = {b["seq"] for b in harness["beats"]}
+    assert seqs == set(range(max(seqs) + 1))  # nothing lost, 0 and 1 included
