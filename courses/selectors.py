@@ -357,20 +357,11 @@ class MemberLearning:
 
 
 def member_hours_this_year(*, user: User, today: date | None = None) -> Decimal:
-    """Hours awarded for courses completed this calendar year.
+    """This year's credited study hours: the study-hour ledger's one selector."""
+    from exams.selectors import member_year_hours
 
-    To be replaced by the study-hour ledger's selector once it exists.
-    """
-    if not user.is_authenticated:
-        return Decimal("0")
     today = today or timezone.localdate()
-    start = timezone.make_aware(timezone.datetime(today.year, 1, 1))
-    total = Decimal("0")
-    for hours in Enrolment.objects.filter(
-        user=user, completed_at__gte=start, awarded_hours__isnull=False
-    ).values_list("awarded_hours", flat=True):
-        total += hours
-    return total
+    return member_year_hours(user=user, year=today.year)
 
 
 def member_learning(*, user: User, today: date | None = None) -> MemberLearning:
