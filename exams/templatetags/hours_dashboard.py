@@ -64,7 +64,8 @@ def _resume_rows(user: Any) -> list[dict[str, Any]]:
             {
                 "lesson": summary.lesson,
                 "position": "{}:{:02d}".format(*divmod(int(summary.last_position), 60)),
-                "percent": round(100 * summary.coverage_seconds / duration) if duration else 0,
+                # A reading lesson has no position to show.
+                "percent": round(100 * summary.coverage_seconds / duration) if duration else None,
             }
         )
     return rows
