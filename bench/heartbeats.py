@@ -381,7 +381,14 @@ def check(results_path: Path) -> dict:
                     "beats": [stored.get(uid, 0), t["acked"]],
                 }
             )
+    from exams.services.audit import watch_log_replay
+
+    User = get_user_model()
+    replay_differences = sum(
+        len(watch_log_replay(user=User(pk=users[name]))) for name in list(truth)[:25]
+    )
     return {
+        "replay_differences": replay_differences,
         "members": len(truth),
         "mismatches": len(bad),
         "examples": bad[:5],
@@ -432,7 +439,7 @@ def wait_up(proc: subprocess.Popen, base: str, seconds: float = 60) -> None:
 
 def table(ref: dict, beats: dict, result: dict, args) -> str:
     ratio = beats["rps"] / ref["rps"] if ref["rps"] else 0.0
-    ok = result["mismatches"] == 0 and beats["errors"] == 0
+    ok = result["mismatches"] == 0 and beats["errors"] == 0 and result["replay_differences"] == 0
     lines = [
         f"gunicorn {args.workers} × gthread({args.threads}) on 127.0.0.1, PostgreSQL 127.0.0.1, "
         f"client: 1 asyncio/aiohttp process, {args.concurrency} connections, "
@@ -458,7 +465,8 @@ def table(ref: dict, beats: dict, result: dict, args) -> str:
         f"{result['mismatches']} mismatches; beats answered {result['beats_acked']}, stored "
         f"{result['beats_stored']}; replays {result['replays']} (stored none); credited coverage "
         f"{result['coverage_seconds']:.0f} s and engaged time {result['engaged_seconds']:.0f} s "
-        f"equal the scripted truth",
+        f"equal the scripted truth; replaying the raw log of 25 members reproduces every "
+        f"beat's credit ({result['replay_differences']} differences)",
     ]
     if result["examples"]:
         lines.append(f"- first mismatches: `{json.dumps(result['examples'])}`")

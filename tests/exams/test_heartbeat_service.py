@@ -16,6 +16,7 @@ from django.db.models import Sum
 from courses.models import LessonProgress
 from exams.models import WatchBeat, WatchSession, WatchSummary
 from exams.services import HeartbeatRefused, heartbeat_record
+from exams.services.audit import watch_log_replay
 
 from .conftest import at, make_course, make_video_lesson
 
@@ -189,9 +190,11 @@ def test_adversarial_table(world, name):
         s=Sum("engaged_seconds")
     )["s"]
     assert total_engaged == pytest.approx(engaged, abs=1e-9)
-    # the per-beat log explains the summary exactly
+    # the per-beat log explains the summary exactly, and replaying the raw beats alone
+    # gives every beat the credit it was given
     beats = WatchBeat.objects.filter(user=world.alice)
     assert beats.aggregate(s=Sum("engaged_seconds"))["s"] == pytest.approx(engaged, abs=1e-9)
+    assert watch_log_replay(user=world.alice) == []
 
 
 def test_replay_answers_200_with_current_figures(world):
