@@ -184,3 +184,26 @@ def test_bad_import_files_are_4xx_with_a_message(client, people, session, name, 
     assert response.status_code == 400
     assert b"error" in response.content
     assert not Attendance.objects.exists()
+
+
+def test_rules_are_a_site_setting_editable_in_the_admin(admin_client):
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    url = f"/admin/settings/exams/studyhourrules/{site.pk}/"
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(
+        url,
+        {
+            "credit_course_completion": "on",
+            "credit_engaged_time": "on",
+            "minutes_per_hour": "40",
+            "daily_cap_hours": "4",
+        },
+    )
+    assert response.status_code == 302
+    from exams.services import rules_current
+
+    rules = rules_current()
+    assert rules.credit_engaged_time and rules.minutes_per_hour == 40
+    assert rules.daily_cap_hours == Decimal("4")
