@@ -3,6 +3,7 @@
 import json
 
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
 from rest_framework.authentication import SessionAuthentication
@@ -38,6 +39,13 @@ class BeaconSessionAuthentication(SessionAuthentication):
             if isinstance(body, dict) and isinstance(body.get("csrf"), str):
                 request.META["HTTP_X_CSRFTOKEN"] = body["csrf"]
         return super().enforce_csrf(request)
+
+
+class BeaconSessionScheme(SessionScheme):
+    """OpenAPI: the beacon variant is documented as plain cookie (session) auth."""
+
+    target_class = BeaconSessionAuthentication
+    name = "beaconCookieAuth"
 
 
 def _first_error(errors) -> str:
