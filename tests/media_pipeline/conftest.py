@@ -66,6 +66,14 @@ def clips(tmp_path_factory) -> SimpleNamespace:
     return c
 
 
+def ensure_root_collection() -> None:
+    """A transactional test flushes the tables, the root collection included."""
+    from wagtail.models import Collection
+
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 @pytest.fixture
 def make_video(db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")

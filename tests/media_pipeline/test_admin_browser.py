@@ -7,6 +7,7 @@ import pytest
 from media_pipeline.models import LectureVideo
 from tests.e2e.conftest import browser, login_context  # noqa: F401 - fixture
 from tests.factories import UserFactory
+from tests.media_pipeline.conftest import ensure_root_collection
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ffmpeg]
 
@@ -15,10 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.ffmpeg]
 def boss_page(browser, client, live_server, transactional_db, settings, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.LANGUAGE_CODE = "en"
-    from wagtail.models import Collection
-
-    if Collection.get_first_root_node() is None:  # flushed by an earlier transactional test
-        Collection.add_root(name="Root")
+    ensure_root_collection()
     boss = UserFactory(username="boss", is_superuser=True, is_staff=True)
     context = login_context(browser, client, boss, live_server)
     page = context.new_page()

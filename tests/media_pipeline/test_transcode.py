@@ -188,7 +188,9 @@ def test_transcode_through_a_real_worker(celery_worker_process, clips, settings)
     from django.core.files import File
 
     from tests.conftest import wait_for
+    from tests.media_pipeline.conftest import ensure_root_collection
 
+    ensure_root_collection()
     with open(clips.v240, "rb") as fh:
         video = LectureVideo(title="Worker lecture", type="video")
         video.file.save("worker.mp4", File(fh))
