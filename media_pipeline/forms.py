@@ -75,7 +75,7 @@ class LectureVideoForm(BaseMediaForm):
         new_file = "file" in self.changed_data
         instance = super().save(commit=commit)
         if commit and new_file:
-            services.video_transcode_request(video=instance)
+            services.video_transcode_request(video=instance, force=True)
         return instance
 
 

@@ -75,25 +75,26 @@ def transcode_enqueue(*, video_id: int, duration: float | None = None) -> None:
     )
 
 
-def video_transcode_request(*, video: LectureVideo) -> bool:
+def video_transcode_request(*, video: LectureVideo, force: bool = False) -> bool:
     """Mark ``video`` as waiting for a (re)transcode and queue it.
 
-    Refused (returns False) while a transcode of it is alive. Used after an upload, by
-    the admin's "retry" action and to re-transcode a ready video; the current ladder
-    stays served until the new one replaces it.
+    Refused (returns False) while a transcode of it is alive, unless ``force`` (a new
+    source file was uploaded): then the running transcode loses its lock, stops at its
+    next heartbeat and publishes nothing. Used after an upload, by the admin's "retry"
+    action and to re-transcode a ready video; the current ladder stays served until the
+    new one replaces it.
     """
     alive = Q(status__in=ACTIVE, heartbeat_at__gte=timezone.now() - stale_after())
-    updated = (
-        LectureVideo.objects.filter(pk=video.pk)
-        .exclude(alive)
-        .update(
-            status=LectureVideo.Status.UPLOADED,
-            progress_percent=0,
-            failure_reason="",
-            lock_token="",
-            heartbeat_at=timezone.now(),
-            attempts=0,
-        )
+    candidates = LectureVideo.objects.filter(pk=video.pk)
+    if not force:
+        candidates = candidates.exclude(alive)
+    updated = candidates.update(
+        status=LectureVideo.Status.UPLOADED,
+        progress_percent=0,
+        failure_reason="",
+        lock_token="",
+        heartbeat_at=timezone.now(),
+        attempts=0,
     )
     if not updated:
         return False

@@ -215,3 +215,20 @@ def test_video_without_sound_has_no_audio_rung(make_video, clips):
     master = (ladder_dir(video) / "master.m3u8").read_text()
     assert video.status == "ready" and video.renditions["audio"] is None
     assert 'CODECS="avc1.' in master and "mp4a" not in master
+
+
+def test_a_new_source_takes_over_a_running_transcode(
+    make_video, clips, django_capture_on_commit_callbacks
+):
+    video = make_video(clips.v240)
+    LectureVideo.objects.filter(pk=video.pk).update(
+        status="transcoding", lock_token="old-run", heartbeat_at=timezone.now()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.video_transcode_request(video=video, force=True) is True
+
+    video.refresh_from_db()
+    assert video.status == "ready"
+    with pytest.raises(services.LockLost):
+        services._guarded(video.pk, "old-run", progress_percent=50)
