@@ -12,6 +12,15 @@ from .factories import make_course, make_lesson
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_search_index_updates(settings):
+    """Building hundreds of pages: skip the search index (on PostgreSQL Wagtail's database
+    backend refreshes every title norm on each save, minutes for this test)."""
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
+    }
+
+
 def queries_for(client, url: str) -> int:
     client.get(url)  # warm: renditions generated, site root paths cached
     with CaptureQueriesContext(connection) as ctx:
