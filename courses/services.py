@@ -8,11 +8,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Workflow, WorkflowPage
 
 from cms.models import MemberProfile, Unit
 from cms.selectors import unit_ancestor_paths, units_visible_to, user_unit
 
-from .models import CourseAssignment, CoursePage, Enrolment, LessonPage, LessonProgress
+from .models import (
+    CourseAssignment,
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+)
 from .selectors import course_of_lesson, course_visible_to
 
 
@@ -281,3 +289,21 @@ def course_completion_evaluate(
 
         ledger_credit_course_completion(user=user, course=course)
     return bool(recorded)
+
+
+# --- sections ------------------------------------------------------------------
+
+REVIEW_WORKFLOW_NAME = "Course review"
+
+
+def course_section_workflow_ensure(*, section: CourseIndexPage) -> bool:
+    """Put a course section under the "Course review" workflow (made by a data migration).
+
+    Returns True when it was assigned now. Trainers get no rights on a new section: a
+    section is theirs only when an administrator grants their group page permissions there.
+    """
+    workflow = Workflow.objects.filter(name=REVIEW_WORKFLOW_NAME, active=True).first()
+    if workflow is None or WorkflowPage.objects.filter(page=section).exists():
+        return False
+    WorkflowPage.objects.create(page=section, workflow=workflow)
+    return True

@@ -6,7 +6,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
-from .models import Topic
+from .models import CourseIndexPage, Topic
+from .services import course_section_workflow_ensure
 
 
 class TopicViewSet(SnippetViewSet):
@@ -51,3 +52,9 @@ def register_assignment_menu_item():
         icon_name="list-ul",
         order=300,
     )
+
+
+@hooks.register("after_create_page")
+def review_new_course_sections(request, page):
+    if isinstance(page.specific, CourseIndexPage):
+        course_section_workflow_ensure(section=page.specific)

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 from wagtail.models import Page, WorkflowState
+from wagtail.test.utils.form_data import rich_text
 
 from cms import roles
 from courses.models import CourseIndexPage, CoursePage, LessonPage
@@ -198,3 +199,34 @@ class TestPreview:
         assert "预览课程" in shown.content.decode()
         assert lesson_shown.status_code == 200
         assert "Draft lesson" in lesson_shown.content.decode()
+
+
+class TestSections:
+    def test_a_new_section_is_reviewed_too_and_trainers_get_no_rights_there(
+        self, client, org, member_factory, trainer
+    ):
+        # given an administrator who adds a second course section in the admin
+        admin = member_factory(org.province, is_superuser=True, is_staff=True)
+        home = course_section().get_parent()
+        client.force_login(admin)
+        client.post(
+            reverse("wagtailadmin_pages:add", args=("courses", "courseindexpage", home.pk)),
+            {
+                "title": "第二分区",
+                "slug": "second",
+                "intro": rich_text(""),
+                **COMMENTS,
+                "action-publish": "1",
+            },
+        )
+        section = CourseIndexPage.objects.get(slug="second")
+
+        # then it is under "Course review"
+        workflow = section.get_workflow()
+        assert workflow is not None and workflow.name == "Course review"
+
+        # and the trainer cannot add a course there
+        client.force_login(trainer)
+        response = client.post(add_url(section), course_form("越权课程", slug="x"))
+        assert response.status_code in (302, 403)
+        assert not CoursePage.objects.filter(title="越权课程").exists()
