@@ -262,6 +262,37 @@ class Member:
             self.eng.append([EPOCH + beat["eng"][0], EPOCH + beat["eng"][1]])
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children (gunicorn's master and workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(x) for x in children.read_text().split()] if children.exists() else []
+    return [pid, *kids]
+
+
+def database_pids() -> list[int]:
+    """PostgreSQL backends connected to the bench database."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by ``pids`` (those still alive)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 async def run_client(config: dict) -> dict:
     import aiohttp
 
@@ -311,10 +342,16 @@ async def run_client(config: dict) -> dict:
         async def phase(worker, seconds):
             lat: list[float] = []
             err: list = []
+            server_pids = process_tree(config["server_pid"]) + database_pids()
+            cpu0 = cpu_seconds(server_pids), time.process_time()
             start = time.perf_counter()
             deadline = start + seconds
             await asyncio.gather(*(worker(s, deadline, lat, err) for s in shares if s))
-            return summarise(lat, time.perf_counter() - start, len(err)), err[:5]
+            summary = summarise(lat, time.perf_counter() - start, len(err))
+            n = max(1, summary["requests"])
+            summary["server_cpu_ms"] = (cpu_seconds(server_pids) - cpu0[0]) / n * 1000
+            summary["client_cpu_ms"] = (time.process_time() - cpu0[1]) / n * 1000
+            return summary, err[:5]
 
         # warm the connections and the workers' imports
         await phase(ping_worker, 2)
@@ -445,8 +482,9 @@ def table(ref: dict, beats: dict, result: dict, args) -> str:
         f"client: 1 asyncio/aiohttp process, {args.concurrency} connections, "
         f"{args.members} members; {os.cpu_count()} CPUs shared by all three",
         "",
-        "| endpoint | seconds | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | seconds | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| server CPU ms/req | client CPU ms/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in (
         ("GET /api/exams/ping/ (reference)", ref),
@@ -454,7 +492,8 @@ def table(ref: dict, beats: dict, result: dict, args) -> str:
     ):
         lines.append(
             f"| {name} | {s['seconds']:.1f} | {s['requests']} | {s['rps']:.0f} | "
-            f"{s['p50_ms']:.1f} | {s['p95_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']} |"
+            f"{s['p50_ms']:.1f} | {s['p95_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']} | "
+            f"{s['server_cpu_ms']:.2f} | {s['client_cpu_ms']:.2f} |"
         )
     lines += [
         "",
@@ -561,6 +600,7 @@ def main() -> None:
         config = {
             **seeded,
             "base": base,
+            "server_pid": gunicorn.pid,
             "concurrency": args.concurrency,
             "duration": args.duration,
             "ref_duration": args.ref_duration,

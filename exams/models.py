@@ -155,12 +155,16 @@ class WatchBeat(models.Model):
         verbose_name=_("session"),
         db_index=False,
     )
+    # The session's member, copied for the per-member indexes. No database constraint:
+    # the session's own foreign key already guarantees it, and a second referential check
+    # (a row lock on the user row) on every beat is pure cost.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("member"),
         db_index=False,
+        db_constraint=False,
     )
     seq = models.PositiveIntegerField(_("sequence number"))
     from_seconds = models.FloatField(_("from"), null=True, blank=True)
