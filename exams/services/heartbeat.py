@@ -104,6 +104,27 @@ class _Conflict(Exception):
     """Another beat of the member was credited since our read; compute again."""
 
 
+def _lesson_duration(lesson) -> float:
+    """The duration of the lesson's (first) lecture video, 0 without one.
+
+    Same choice as ``LessonPage.lecture_video``, read from the body's raw data: one small
+    query instead of parsing the whole StreamField.
+    """
+    from media_pipeline.models import LectureVideo
+
+    for block in lesson.body.raw_data:
+        if block.get("type") == "lecture_video":
+            video_id = (block.get("value") or {}).get("video")
+            if video_id is None:
+                continue
+            duration = (
+                LectureVideo.objects.filter(pk=video_id).values_list("duration", flat=True).first()
+            )
+            if duration is not None:
+                return float(duration or 0)
+    return 0.0
+
+
 def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime):
     """The one full scope check of a session, and its creation (with the member's claim
     row on their first beat ever)."""
@@ -115,8 +136,7 @@ def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, no
         raise HeartbeatRefused(_("There is no such lesson."), status=400)
     if not lesson_visible_to(user=user, lesson=lesson):
         raise HeartbeatRefused(_("This lesson is not open to you."), status=404)
-    video = lesson.lecture_video
-    duration = float(getattr(video, "duration", 0) or 0) if video is not None else 0.0
+    duration = _lesson_duration(lesson)
     with transaction.atomic():
         WatchClaim.objects.get_or_create(user=user)
         summary, _created = WatchSummary.objects.get_or_create(
@@ -129,7 +149,7 @@ def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, no
             lesson=lesson,
             summary=summary,
             duration=duration,
-            is_reading=video is None,
+            is_reading=lesson.is_reading_lesson,
             estimated_seconds=float(lesson.estimated_minutes or 0) * 60,
             started_at=now,
             last_beat_at=now,
