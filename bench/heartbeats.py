@@ -224,7 +224,12 @@ class Member:
         """The next body to send and the scripted beat it is (None for a replay)."""
         if not self.queue:
             start = self.cycle * CYCLE
-            self.queue = [dict(b, t=b["t"] + start) for b in visit(self.cycle)]
+            self.queue = [
+                dict(
+                    b, t=b["t"] + start, eng=b["eng"] and [b["eng"][0] + start, b["eng"][1] + start]
+                )
+                for b in visit(self.cycle)
+            ]
             self.cycle += 1
             # once per visit, after its 5th beat, the client re-sends a beat (lost answer)
             self.queue.insert(5, {"replay": True})
