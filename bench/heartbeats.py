@@ -1,7 +1,7 @@
 """Heartbeat throughput, latency and exactness under gunicorn on PostgreSQL.
 
     .venv/bin/python bench/heartbeats.py [--duration 60] [--ref-duration 20]
-        [--members 400] [--concurrency 32] [--workers 2] [--threads 4] [--no-readme]
+        [--members 64] [--concurrency 8] [--workers 3] [--threads 8] [--no-readme]
 
 1. Creates the PostgreSQL database ``lms_bench`` (dropped first), migrates it and seeds
    members (logged in: one Django session each) and a course with a one-hour video lesson.
@@ -537,10 +537,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--ref-duration", type=float, default=20)
-    parser.add_argument("--members", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--members", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--seed", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)
