@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
+from tests.baseline import migration_data_missing, migration_data_restore
 from tests.factories import make_member, make_unit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,20 @@ def _remove_test_media():
     from django.conf import settings
 
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request):
+    """Transactional tests start from the rows the data migrations made, as the others do."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    if migration_data_missing():
+        migration_data_restore()
 
 
 @pytest.fixture
