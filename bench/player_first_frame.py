@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SECTION = "## player first frame"
 LINK = {"offline": False, "latency": 300, "downloadThroughput": 31250, "uploadThroughput": 31250}
 PRESS_PLAY = """
 window.__firstFrame = null;
@@ -111,18 +110,6 @@ def report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "bench" / "README.md"
-    content = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    section = f"{SECTION}\n\n`.venv/bin/python bench/player_first_frame.py`\n\n```\n{text}\n```\n"
-    match = re.search(rf"^{SECTION}\n.*?(?=^## |\Z)", content, flags=re.S | re.M)
-    if match:
-        content = content[: match.start()] + section + "\n" + content[match.end() :].lstrip("\n")
-    else:
-        content = content.rstrip("\n") + "\n\n" + section
-    readme.write_text(content.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
@@ -139,7 +126,8 @@ def main() -> None:
     from django.test.utils import override_settings, setup_test_environment
     from playwright.sync_api import sync_playwright
 
-    from bench.player_weight import seed, video_lesson_url
+    from bench.common import demo_seed, readme_section_write
+    from bench.player_weight import video_lesson_url
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     setup_test_environment()
@@ -160,7 +148,7 @@ def main() -> None:
     server = None
     try:
         call_command("collectstatic", interactive=False, verbosity=0)
-        seed()
+        demo_seed(with_video=True)
         client = Client()
         if not client.login(username="member1", password=settings.DEMO_PASSWORD):
             raise SystemExit("could not log in as member1")
@@ -190,7 +178,9 @@ def main() -> None:
     text = report(rows)
     print(text)
     if not args.no_readme:
-        write_readme(text)
+        readme_section_write(
+            "player first frame", ".venv/bin/python bench/player_first_frame.py", text
+        )
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urljoin
@@ -30,38 +28,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
 
+from bench.common import (  # noqa: E402
+    ASSET_RE,
+    demo_seed,
+    fetch,
+    gz,
+    member1_client,
+    readme_section_write,
+    throwaway_database,
+)
+
 BUDGET = 150 * 1024
 FIRST_FRAME_BUDGET = 100 * 1024
-ASSET_RE = re.compile(
-    r"""<link[^>]+rel=["']stylesheet["'][^>]*href=["']([^"']+)["']|<script[^>]+src=["']([^"']+)["']"""
-)
 HLS_RE = re.compile(r"""data-hls=["']([^"']+)["']""")
 MASTER_RE = re.compile(r"""data-master=["']([^"']+)["']""")
-SECTION = "## player page weight"
-
-
-def gz(data: bytes) -> int:
-    return len(gzip.compress(data, compresslevel=9, mtime=0))
-
-
-def fetch(client, url: str) -> bytes:
-    response = client.get(url, HTTP_ACCEPT_ENCODING="identity")
-    if response.status_code != 200:
-        raise SystemExit(f"{url}: HTTP {response.status_code}")
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def seed() -> None:
-    from cms import demo as cms_demo
-    from courses import demo as courses_demo
-    from media_pipeline import demo as media_demo
-
-    if not shutil.which("ffmpeg"):
-        raise SystemExit("ffmpeg is needed to transcode the demo lecture")
-    out = io.StringIO()
-    cms_demo.seed(stdout=out)
-    media_demo.seed(stdout=out)
-    courses_demo.seed(stdout=out)
 
 
 def video_lesson_url(client) -> str:
@@ -172,53 +152,22 @@ def report(m: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "bench" / "README.md"
-    if readme.exists():
-        content = readme.read_text()
-    else:
-        content = "# Benchmarks\n\nScripts in `bench/` and their latest results.\n"
-    section = f"{SECTION}\n\n`.venv/bin/python bench/player_weight.py`\n\n```\n{text}\n```\n"
-    match = re.search(rf"^{SECTION}\n.*?(?=^## |\Z)", content, flags=re.S | re.M)
-    if match:
-        content = content[: match.start()] + section + "\n" + content[match.end() :].lstrip("\n")
-    else:
-        content = content.rstrip("\n") + "\n\n" + section
-    readme.write_text(content.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test import Client
-    from django.test.runner import DiscoverRunner
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    runner = DiscoverRunner(verbosity=0, interactive=False)
-    old_config = runner.setup_databases()
-    try:
-        seed()
-        client = Client()
-        if not client.login(username="member1", password=settings.DEMO_PASSWORD):
-            raise SystemExit("could not log in as member1")
+    with throwaway_database():
+        demo_seed(with_video=True)
+        client = member1_client()
         url = video_lesson_url(client)  # also warms the caches
         result = measure(client, url)
-    finally:
-        runner.teardown_databases(old_config)
-        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     text = report(result)
     print(text)
     full = sum(w for _n, _r, w in result["rows"]) + result["hls"][2]
     print(f"\n{'within' if full <= BUDGET else 'OVER'} the 150 KB budget")
     if not args.no_readme:
-        write_readme(text)
+        readme_section_write("player page weight", ".venv/bin/python bench/player_weight.py", text)
     if full > BUDGET:
         raise SystemExit(1)
 
