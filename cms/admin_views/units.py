@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms.forms import UnitForm
 from cms.models import Unit
-from cms.selectors import unit_yearly_target, units_visible_to
+from cms.selectors import unit_yearly_targets, units_visible_to
 
 from .scoping import ScopedListingMixin, ScopedObjectMixin
 
@@ -80,9 +80,14 @@ class UnitIndexView(UnitScope, ScopedListingMixin, generic.IndexView):
             Column(
                 "target",
                 label=_("Yearly study-hour target"),
-                accessor=lambda unit: unit_yearly_target(unit=unit),
+                accessor=lambda unit: self._targets.get(unit.pk),
             ),
         ]
+
+    def get_table(self, object_list):
+        # One query for the whole page's inherited targets, not one per row.
+        self._targets = unit_yearly_targets(units=list(object_list))
+        return super().get_table(object_list)
 
 
 class UnitEditView(UnitScope, ScopedObjectMixin, generic.EditView):

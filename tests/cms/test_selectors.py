@@ -100,3 +100,16 @@ class TestYearlyTarget:
 
         with pytest.raises(IntegrityError), transaction.atomic():
             Unit.objects.filter(pk=org.branch_a.pk).update(yearly_target_hours=-1)
+
+
+def test_targets_for_many_units_match_one_by_one_in_one_query(org, django_assert_num_queries):
+    from cms.selectors import unit_yearly_targets
+
+    org.east.yearly_target_hours = Decimal("36")
+    org.east.save()
+    units = list(Unit.objects.all())
+
+    with django_assert_num_queries(1):
+        targets = unit_yearly_targets(units=units)
+
+    assert targets == {unit.pk: unit_yearly_target(unit=unit) for unit in units}
