@@ -128,7 +128,7 @@ def main() -> None:
 
     from bench.common import demo_seed, readme_section_write
     from bench.player_weight import video_lesson_url
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
     setup_test_environment()
     runner = DiscoverRunner(verbosity=0, interactive=False)

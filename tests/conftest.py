@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from tests.baseline import migration_data_missing, migration_data_restore
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_member, make_unit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,24 @@ def _remove_test_media():
     from django.conf import settings
 
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (tests/browser.py has its flags)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_E2E_TESTS"):
+            pytest.fail(f"REQUIRE_E2E_TESTS is set but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the
+    # tests make between browser steps are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(autouse=True)

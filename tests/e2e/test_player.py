@@ -17,7 +17,8 @@ from courses.models import CoursePage, LessonPage
 from exams.models import MemberPreference, WatchBeat, WatchSummary
 from media_pipeline.models import LectureVideo
 from media_pipeline.services import video_transcode
-from tests.e2e.conftest import close_quietly, course_section, login_context
+from tests.browser import login_context
+from tests.e2e.conftest import close_quietly, course_section
 from tests.factories import make_member, make_unit
 
 pytestmark = [

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
+from tests.browser import login_context
 from tests.e2e import harness_urls
-from tests.e2e.conftest import close_quietly, login_context
+from tests.e2e.conftest import close_quietly
 from tests.factories import UserFactory
 
 pytestmark = [

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from media_pipeline.models import LectureVideo
-from tests.e2e.conftest import browser, login_context  # noqa: F401 - fixture
+from tests.browser import login_context
 from tests.factories import UserFactory
 from tests.media_pipeline.conftest import ensure_root_collection
 
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.ffmpeg]
 
 
 @pytest.fixture
-def boss_page(browser, client, live_server, transactional_db, settings, tmp_path):  # noqa: F811
+def boss_page(browser, client, live_server, transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.LANGUAGE_CODE = "en"
     ensure_root_collection()
