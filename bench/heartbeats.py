@@ -144,6 +144,7 @@ def seed(members: int, out: Path) -> None:
 
     from cms.services import member_create, roles_ensure, unit_create
     from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from exams.beat_token import beat_token_for
     from media_pipeline.models import LectureVideo
 
     assert not settings.DEBUG
@@ -172,6 +173,8 @@ def seed(members: int, out: Path) -> None:
                 "username": user.username,
                 "sessionid": session.session_key,
                 "csrf": _get_new_csrf_string(),
+                # what the lesson page renders for this member (exams.beat_token)
+                "token": beat_token_for(user_id=user.pk, lesson_id=lesson.pk),
             }
         )
     out.write_text(json.dumps({"lesson": lesson.pk, "members": people}))
@@ -204,6 +207,7 @@ def summarise(latencies: list[float], seconds: float, errors: int) -> dict:
 class Member:
     def __init__(self, info: dict, lesson: int) -> None:
         self.username = info["username"]
+        self.token = info["token"]
         self.headers = {
             "Cookie": f"sessionid={info['sessionid']}; csrftoken={info['csrf']}",
             "X-CSRFToken": info["csrf"],
@@ -241,6 +245,7 @@ class Member:
         seq = self.seqs.get(tab, 0)
         self.seqs[tab] = seq + 1
         body = {
+            "token": self.token,
             "lesson": self.lesson,
             "session": session,
             "seq": seq,

@@ -12,6 +12,9 @@ DEFAULTS = {
     # Bench only: take a beat's server time from its ``client_time`` so that a scripted
     # load run is exactly checkable. Never set in production.
     "HEARTBEAT_TRUST_CLIENT_TIME": False,
+    # How long the beat token rendered into a lesson page is accepted (12 h): a page left
+    # open longer than that must be reloaded before its beats count again.
+    "HEARTBEAT_TOKEN_MAX_AGE": 12 * 3600,
 }
 
 
@@ -33,3 +36,8 @@ def completion_threshold() -> float:
 
 def trust_client_time() -> bool:
     return bool(get("HEARTBEAT_TRUST_CLIENT_TIME"))
+
+
+def beat_token_max_age() -> int:
+    """Seconds a lesson page's beat token stays valid (``HEARTBEAT_TOKEN_MAX_AGE``)."""
+    return int(get("HEARTBEAT_TOKEN_MAX_AGE"))

@@ -54,6 +54,9 @@ class HeartbeatInputSerializer(serializers.Serializer):
     visible = StrictBooleanField()
     client_time = StrictIntegerField(min_value=0, max_value=2**53, allow_null=True, required=False)
     csrf = serializers.CharField(required=False, write_only=True)
+    # The lesson page's beat token (exams.beat_token): with it, the beat needs neither the
+    # session cookie nor CSRF (handled by ``exams.api.heartbeat_view`` before this).
+    token = serializers.CharField(required=False, write_only=True)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -69,6 +72,7 @@ class HeartbeatInputSerializer(serializers.Serializer):
         if start is not None and end < start:
             raise serializers.ValidationError(_("'to' must not be before 'from'."))
         attrs.pop("csrf", None)
+        attrs.pop("token", None)
         return attrs
 
 

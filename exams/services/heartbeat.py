@@ -125,12 +125,26 @@ def _lesson_duration(lesson) -> float:
     return 0.0
 
 
-def _session_open(*, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime):
+def _member(user: AbstractBaseUser | int) -> AbstractBaseUser:
+    """The member object; loaded (and checked to be active) when only the id is known —
+    the beat-token path, which reads no user row for a steady-state beat."""
+    if not isinstance(user, int):
+        return user
+    from django.contrib.auth import get_user_model
+
+    member = get_user_model()._default_manager.filter(pk=user, is_active=True).first()
+    if member is None:
+        raise HeartbeatRefused(_("This beat token is not valid."), status=403)
+    return member
+
+
+def _session_open(*, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInput, now: datetime):
     """The one full scope check of a session, and its creation (with the member's claim
     row on their first beat ever)."""
     from courses.models import LessonPage
     from courses.selectors import lesson_visible_to
 
+    user = _member(user)
     lesson = LessonPage.objects.filter(pk=lesson_id).first()
     if lesson is None:
         raise HeartbeatRefused(_("There is no such lesson."), status=400)
@@ -424,12 +438,16 @@ MAX_ATTEMPTS = 20
 
 def heartbeat_record(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | int,
     lesson_id: int,
     payload: dict[str, Any] | BeatInput,
     now: datetime | None = None,
 ) -> HeartbeatResult:
     """Record one beat of ``user`` for lesson ``lesson_id`` and credit what it earns.
+
+    ``user`` is the member, or only their id (the beat-token path: the token already
+    proved who sent the beat, so no user row is read unless a session is opened — where
+    the member must still exist and be active — or a lesson is completed).
 
     ``payload`` is a validated beat; ``now`` is the server time of the beat (tests pass
     it; by default the clock is read after the member's state is read, on each attempt,
@@ -450,14 +468,15 @@ def heartbeat_record(
 
 
 def _record(
-    *, user: AbstractBaseUser, lesson_id: int, beat: BeatInput, now: datetime | None
+    *, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInput, now: datetime | None
 ) -> HeartbeatResult:
     rules = conf.beat_rules()
+    uid = user if isinstance(user, int) else user.pk
     session = _read(session_uuid=beat.session, seq=beat.seq)
     if session is None:
         _session_open(user=user, lesson_id=lesson_id, beat=beat, now=_beat_time(beat, now))
         session = _read(session_uuid=beat.session, seq=beat.seq)
-    if session.user_id != user.pk:
+    if session.user_id != uid:
         raise HeartbeatRefused(_("This watch session belongs to someone else."), status=403)
     if session.lesson_id != lesson_id:
         raise HeartbeatRefused(_("This watch session is for another lesson."), status=400)
@@ -536,7 +555,7 @@ def _record(
         _Writes(
             beat_values={
                 "session_id": session.pk,
-                "user_id": user.pk,
+                "user_id": uid,
                 "seq": beat.seq,
                 "from_seconds": beat.from_seconds,
                 "to_seconds": beat.to_seconds,
@@ -559,7 +578,7 @@ def _record(
             },
             summary_id=summary.pk,
             summary_fields=summary_fields,
-            user_id=user.pk,
+            user_id=uid,
             claim_version=claim.version,
             claim_fields={
                 "claimed": [list(i) for i in claimed],
@@ -587,7 +606,7 @@ def _record(
 
 def _after_credit(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | int,
     beat_id: int,
     lesson_id: int,
     day,
@@ -600,7 +619,7 @@ def _after_credit(
     if seconds_after > seconds_before:
         entry = engaged_entry_for_beat(
             rules=rules_current(),
-            user_id=user.pk,
+            user_id=user if isinstance(user, int) else user.pk,
             beat_id=beat_id,
             lesson_id=lesson_id,
             day=day,
@@ -617,10 +636,14 @@ def _after_credit(
         _lesson_complete(user=user, lesson_id=lesson_id, when=when)
 
 
-def _lesson_complete(*, user: AbstractBaseUser, lesson_id: int, when: datetime) -> None:
+def _lesson_complete(*, user: AbstractBaseUser | int, lesson_id: int, when: datetime) -> None:
     """Hand completion to courses (which records course completion and, through the
     ledger hook in ``course_completion_evaluate``, credits the course's hours once)."""
     from courses.models import LessonPage
     from courses.services import lesson_complete
 
+    if isinstance(user, int):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model()._default_manager.get(pk=user)
     lesson_complete(user=user, lesson=LessonPage.objects.get(pk=lesson_id), when=when)

@@ -37,6 +37,13 @@ def heartbeat_interval() -> int:
     return 15
 
 
+def _beat_token(*, user: Any, lesson: Any) -> str:
+    """The page's beat token (``exams.beat_token``): what authenticates its beats."""
+    from exams.beat_token import beat_token_for
+
+    return beat_token_for(user_id=user.pk, lesson_id=lesson.pk)
+
+
 def _lesson(context: template.Context) -> Any:
     page = context.get("page") or context.get("lesson")
     return getattr(page, "specific", page)
@@ -133,6 +140,7 @@ def lecture_player(context: template.Context, playback: Any) -> dict[str, Any] |
         "interval": heartbeat_interval(),
         "allow_download": _allow_download(context, lesson),
         "beats": member and lesson is not None,
+        "beat_token": _beat_token(user=user, lesson=lesson) if member and lesson else "",
         "heartbeat_url": HEARTBEAT_URL,
         "preferences_url": PREFERENCES_URL,
         "rates": ["0.75", "1", "1.25", "1.5", "1.75", "2"],
@@ -147,9 +155,11 @@ def lesson_scripts(context: template.Context, page: Any) -> dict[str, Any]:
     lesson = getattr(page, "specific", page)
     video = getattr(lesson, "lecture_video", None)
     has_video = video is not None and getattr(video, "is_ready", True)
+    reading = not has_video and bool(user and user.is_authenticated)
     return {
         "has_video": has_video,
-        "reading": not has_video and bool(user and user.is_authenticated),
+        "reading": reading,
+        "beat_token": _beat_token(user=user, lesson=lesson) if reading else "",
         "lesson_id": lesson.pk,
         "interval": heartbeat_interval(),
         "heartbeat_url": HEARTBEAT_URL,

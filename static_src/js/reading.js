@@ -24,8 +24,10 @@
     };
     wasVisible = !hidden();
     lastAt = Date.now();
+    // The page's beat token authenticates the beat (no cookie, no CSRF needed with it).
+    if (d.token) body.token = d.token;
     if (beacon && navigator.sendBeacon) {
-      body.csrf = d.csrf;
+      if (!d.token) body.csrf = d.csrf;
       if (navigator.sendBeacon(d.url, new Blob([JSON.stringify(body)], { type: "text/plain;charset=UTF-8" }))) return;
     }
     fetch(d.url, {
