@@ -117,3 +117,16 @@ def test_a_real_worker_runs_a_task(celery_worker_process):
 
     ping = wait_for(lambda: WorkerPing.objects.filter(token=token).first())
     assert ping.hostname
+
+
+def test_chinese_by_default_whatever_the_browser_asks(client, db):
+    response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+
+    assert 'lang="zh-hans"' in response.content.decode()
+    assert "登录" in response.content.decode()
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(client, db):
+    client.cookies["django_language"] = "xx"
+
+    assert 'lang="zh-hans"' in client.get("/").content.decode()
