@@ -7,7 +7,9 @@ The hot path of the platform, two database round trips per beat on PostgreSQL:
    seq) is already stored — a replay is answered from here and writes nothing.
 2. WRITE (one statement, atomic by itself): bump the claim's version *if it is still the
    version read* — optimistic concurrency on one row per member — and only then insert
-   the beat (unique (session, seq)) and update session and summary (data-modifying CTEs).
+   the beat (unique (session, seq)) and update session and summary (data-modifying CTEs),
+   and append the beat's study-hour ledger entry when it moves the day's hours (keyed by
+   the new beat's id: atomic with the beat, no third round trip or second transaction).
    If another beat of the same member (a second tab or device) committed in between, the
    version moved, nothing is written, and the beat is computed again from a fresh read.
    So a member's beats are credited one at a time, in an order where their server times
@@ -33,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import conf, crediting
-from ..models import WatchBeat, WatchClaim, WatchSession, WatchSummary
+from ..models import StudyHourEntry, WatchBeat, WatchClaim, WatchSession, WatchSummary
 from .ledger import engaged_entry_for_beat, rules_current
 
 
@@ -292,6 +294,19 @@ def _read(*, session_uuid: uuid_module.UUID, seq: int) -> _SessionState | None:
     )
 
 
+LEDGER_COLUMNS = (
+    "user_id",
+    "date",
+    "year",
+    "hours",
+    "source",
+    "lesson_id",
+    "rule_code",
+    "rule_params",
+    "note",
+    "created_at",
+)
+
 BEAT_COLUMNS = (
     "session_id",
     "user_id",
@@ -323,6 +338,9 @@ class _Writes:
     user_id: int
     claim_version: int
     claim_fields: dict[str, Any]
+    # PostgreSQL: the beat's ledger entry (``LEDGER_COLUMNS``), inserted by the same
+    # statement, keyed by the new beat's id — atomic with the beat, no extra transaction.
+    ledger: dict[str, Any] | None = None
 
 
 def _write(w: _Writes) -> int | None:
@@ -371,13 +389,24 @@ def _assignments(model, names: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def _write_sql(key: tuple) -> str:
-    claim_names, summary_names, session_names = key
-    qn = connection.ops.quote_name
-    selects = ", ".join(
-        f"%s::{WatchBeat._meta.get_field(n.removesuffix('_id')).db_type(connection)}"
-        for n in BEAT_COLUMNS
+def _selects(model, names) -> str:
+    return ", ".join(
+        f"%s::{model._meta.get_field(n.removesuffix('_id')).db_type(connection)}" for n in names
     )
+
+
+def _write_sql(key: tuple) -> str:
+    claim_names, summary_names, session_names, ledger = key
+    qn = connection.ops.quote_name
+    selects = _selects(WatchBeat, BEAT_COLUMNS)
+    entry = ""
+    if ledger:
+        entry = (
+            f"e AS (INSERT INTO {qn(StudyHourEntry._meta.db_table)} "
+            f"({', '.join(qn(c) for c in LEDGER_COLUMNS)}, {qn('key')}, {qn('beat_id')}) "
+            f"SELECT {_selects(StudyHourEntry, LEDGER_COLUMNS)}, 'beat:' || b.{qn('id')}, "
+            f"b.{qn('id')} FROM b), "
+        )
     return (
         f"WITH c AS (UPDATE {qn(WatchClaim._meta.db_table)} SET "
         f"{_assignments(WatchClaim, claim_names)}, {qn('version')} = {qn('version')} + 1 "
@@ -391,17 +420,24 @@ def _write_sql(key: tuple) -> str:
         f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
         f"s AS (UPDATE {qn(WatchSession._meta.db_table)} SET "
         f"{_assignments(WatchSession, session_names)}, {qn('beats')} = {qn('beats')} + 1 "
-        f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)) "
+        f"WHERE {qn('id')} = %s AND EXISTS (SELECT 1 FROM b)), "
+        f"{entry}"
+        f"z AS (SELECT 1) "
         f"SELECT (SELECT count(*) FROM c), (SELECT {qn('id')} FROM b)"
     )
 
 
 def _param(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, list) else value
+    return json.dumps(value) if isinstance(value, list | dict) else value
 
 
 def _write_postgresql(w: _Writes) -> int | None:
-    key = (tuple(w.claim_fields), tuple(w.summary_fields), tuple(w.session_fields))
+    key = (
+        tuple(w.claim_fields),
+        tuple(w.summary_fields),
+        tuple(w.session_fields),
+        w.ledger is not None,
+    )
     sql = _WRITE_SQL.get(key)
     if sql is None:
         sql = _WRITE_SQL[key] = _write_sql(key)
@@ -415,6 +451,8 @@ def _write_postgresql(w: _Writes) -> int | None:
         *map(_param, w.session_fields.values()),
         w.session_id,
     ]
+    if w.ledger is not None:
+        params += [_param(w.ledger[n]) for n in LEDGER_COLUMNS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         moved, beat_id = cursor.fetchone()
@@ -551,6 +589,20 @@ def _record(
     day_before = claim.day_seconds if claim.day == day else 0.0
     day_after = day_before + engaged
     coverage = credit.coverage_interval
+    ledger = None
+    if connection.vendor == "postgresql" and day_after > day_before:
+        entry = engaged_entry_for_beat(
+            rules=rules_current(),
+            user_id=uid,
+            beat_id=0,  # the statement keys it by the new beat's id
+            lesson_id=session.lesson_id,
+            day=day,
+            seconds_before=day_before,
+            seconds_after=day_after,
+        )
+        if entry is not None:
+            entry.created_at = timezone.now()
+            ledger = {n: getattr(entry, n) for n in LEDGER_COLUMNS}
     beat_id = _write(
         _Writes(
             beat_values={
@@ -585,6 +637,7 @@ def _record(
                 "day": day,
                 "day_seconds": day_after,
             },
+            ledger=ledger,
         )
     )
     if beat_id is None:  # stored meanwhile by a replay of this very beat
@@ -600,6 +653,7 @@ def _record(
             seconds_after=day_after,
             newly_complete=newly_complete,
             when=now,
+            ledger_written=ledger is not None,
         )
     return _result(summary, credited_coverage=gained_coverage, credited_engaged=engaged)
 
@@ -614,9 +668,11 @@ def _after_credit(
     seconds_after: float,
     newly_complete: bool,
     when: datetime,
+    ledger_written: bool = False,
 ) -> None:
-    """The ledger's lesson-time entry (keyed by the beat: once) and lesson completion."""
-    if seconds_after > seconds_before:
+    """The ledger's lesson-time entry (keyed by the beat: once; on PostgreSQL already
+    written with the beat) and lesson completion."""
+    if seconds_after > seconds_before and not ledger_written:
         entry = engaged_entry_for_beat(
             rules=rules_current(),
             user_id=user if isinstance(user, int) else user.pk,

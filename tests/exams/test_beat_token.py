@@ -174,3 +174,40 @@ def test_bad_input_is_400_with_the_token(world, name):
         assert response.status_code == 400, response.content
         assert response.json()["detail"]
     assert not WatchBeat.objects.exists()
+
+
+def test_crediting_beat_writes_its_ledger_entry_in_the_same_statement(world):
+    from exams.models import StudyHourEntry
+    from exams.services import heartbeat_record
+    from tests.exams.conftest import at
+    from tests.exams.test_ledger import set_rules
+
+    set_rules(credit_course_completion=False, credit_engaged_time=True, minutes_per_hour=45)
+    session = uuid.uuid4()
+
+    def record(seq, t, **over):
+        payload = {
+            "session": session,
+            "seq": seq,
+            "event": "tick" if seq else "play",
+            "playing": bool(seq),
+            "visible": True,
+            "from": (seq - 1) * 15.0 if seq else None,
+            "to": seq * 15.0 if seq else None,
+        }
+        payload.update(over)
+        return heartbeat_record(
+            user=world.alice.pk, lesson_id=world.video.pk, payload=payload, now=at(t)
+        )
+
+    for seq in range(2):  # 15 s engaged: not yet 0.01 h (27 s) at 45 minutes per hour
+        record(seq, seq * 15)
+    with CaptureQueriesContext(connection) as queries:
+        result = record(2, 30)  # 30 s engaged: the day's hours move to 0.01
+    assert result.credited_engaged == 15
+    entry = StudyHourEntry.objects.get(user=world.alice)
+    last = WatchBeat.objects.get(session__uuid=session, seq=2)
+    assert entry.key == f"beat:{last.pk}" and entry.beat_id == last.pk
+    assert entry.lesson_id == world.video.pk
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 2, [q["sql"] for q in queries.captured_queries]
