@@ -1,7 +1,7 @@
 """Heartbeat throughput, latency and exactness under gunicorn on PostgreSQL.
 
     .venv/bin/python bench/heartbeats.py [--duration 60] [--ref-duration 20]
-        [--members 64] [--concurrency 8] [--workers 3] [--threads 8] [--no-readme]
+        [--members 64] [--concurrency 8] [--workers 2] [--threads 4] [--no-readme]
 
 1. Creates the PostgreSQL database ``lms_bench`` (dropped first), migrates it and seeds
    members (logged in: one Django session each) and a course with a one-hour video lesson.
@@ -15,7 +15,10 @@
    pattern, cycle after cycle (a new page load — new session ids — per cycle): play,
    ticks every 15 s, pause, resume after a seek, a second tab that plays another part of
    the lecture at the same time, that tab hidden while its video runs on, shown again,
-   and a replayed beat (a retry whose answer was lost). The beats carry virtual
+   and a replayed beat (a retry whose answer was lost). Beats carry the member's beat
+   token as the lesson page renders it (``exams.beat_token``); the reference keeps the
+   session cookie (DRF, session row + user row), so the ratio compares against the same
+   trivial endpoint as before. The beats carry virtual
    ``client_time`` stamps which the bench settings let the server use as its clock, so a
    member's 15 s beats go out back to back and the outcome is exactly checkable.
 5. Checks, in the database, that every member's credited coverage and engaged time equal
@@ -544,8 +547,8 @@ def main() -> None:
     parser.add_argument("--ref-duration", type=float, default=20)
     parser.add_argument("--members", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--seed", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)
