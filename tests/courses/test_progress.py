@@ -145,3 +145,19 @@ class TestOrder:
         assert progress.is_complete
         assert progress.hours_credited == Decimal("3.5")
         assert "3.5" in response.content.decode()
+
+
+def test_marking_a_lesson_of_another_units_course_done_is_404(client, org, member_factory):
+    # given a course for the west branch only, and a member of branch A
+    course = make_course("West only", audience=[org.west_branch])
+    lesson = make_lesson(course, "Reading")
+    outsider = member_factory(org.branch_a, username="outsider")
+    client.force_login(outsider)
+
+    # when they post "done" for its lesson
+    response = client.post(reverse("courses:lesson_done", args=[lesson.pk]))
+
+    # then it is not found and nothing is recorded
+    assert response.status_code == 404
+    assert not LessonProgress.objects.filter(user=outsider).exists()
+    assert not Enrolment.objects.filter(user=outsider).exists()
