@@ -287,6 +287,18 @@ class RecomputeBatch(models.Model):
         return f"{self.date_from} – {self.date_to}"
 
 
+def _source_ref(to, verbose_name) -> models.ForeignKey:
+    """An optional link from a ledger entry to what produced it; kept if that goes away."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class StudyHourEntry(models.Model):
     """An append-only line of a member's study-hour ledger.
 
@@ -314,46 +326,11 @@ class StudyHourEntry(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     key = models.CharField(_("idempotency key"), max_length=120)
-    course = models.ForeignKey(
-        "courses.CoursePage",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("course"),
-    )
-    lesson = models.ForeignKey(
-        "courses.LessonPage",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("lesson"),
-    )
-    beat = models.ForeignKey(
-        WatchBeat,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("beat"),
-    )
-    study_session = models.ForeignKey(
-        "exams.StudySession",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("study session"),
-    )
-    attendance_change = models.ForeignKey(
-        "exams.AttendanceChange",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("attendance change"),
-    )
+    course = _source_ref("courses.CoursePage", _("course"))
+    lesson = _source_ref("courses.LessonPage", _("lesson"))
+    beat = _source_ref(WatchBeat, _("beat"))
+    study_session = _source_ref("exams.StudySession", _("study session"))
+    attendance_change = _source_ref("exams.AttendanceChange", _("attendance change"))
     rule_code = models.CharField(_("rule"), max_length=40)
     rule_params = models.JSONField(_("rule parameters"), default=dict)
     note = models.CharField(_("note"), max_length=200, blank=True)
