@@ -6,9 +6,10 @@
 1. Creates the PostgreSQL database ``lms_bench`` (dropped first), migrates it and seeds
    members (logged in: one Django session each) and a course with a one-hour video lesson.
 2. Starts gunicorn (``cms.wsgi``, ``bench.heartbeat_settings`` = production settings, DEBUG
-   off, loopback only) and drives it from a SEPARATE process: an asyncio/aiohttp client
-   with ``--concurrency`` connections, each owning a share of the members and sending
-   their requests one at a time (no client-side queueing inflates the latency).
+   off, loopback only) and drives it from a SEPARATE process: an asyncio client
+   (``bench/http1_client.py``) with ``--concurrency`` connections, each owning a share of
+   the members and sending their requests one at a time (no client-side queueing
+   inflates the latency).
 3. Reference: the trivial authenticated ``GET /api/exams/ping/`` with the same client,
    connections and cookies, for ``--ref-duration`` seconds.
 4. Heartbeats for ``--duration`` seconds: every member follows a scripted true watching
@@ -211,11 +212,12 @@ class Member:
     def __init__(self, info: dict, lesson: int) -> None:
         self.username = info["username"]
         self.token = info["token"]
-        self.headers = {
-            "Cookie": f"sessionid={info['sessionid']}; csrftoken={info['csrf']}",
-            "X-CSRFToken": info["csrf"],
-            "Content-Type": "application/json",
-        }
+        # what the browser sends: the session cookie (the ping's authentication; the
+        # beat carries it too, unread) and, for the beat, the JSON content type
+        self.cookie = (
+            f"Cookie: sessionid={info['sessionid']}; csrftoken={info['csrf']}\r\n".encode()
+        )
+        self.beat_headers = self.cookie + b"Content-Type: application/json\r\n"
         self.lesson = lesson
         self.cycle = 0
         self.queue: list[dict] = []
@@ -307,69 +309,72 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 async def run_client(config: dict) -> dict:
-    import aiohttp
+    from bench.http1_client import Connection
 
     global BASE
     BASE = config["base"]
+    host, port = BASE.removeprefix("http://").split(":")
     lesson = config["lesson"]
     members = [Member(info, lesson) for info in config["members"]]
     concurrency = config["concurrency"]
     shares = [members[i::concurrency] for i in range(concurrency)]
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
-    ) as http:
+    connections = [Connection(host, int(port)) for _ in shares]
 
-        async def ping_worker(share, deadline, lat, err):
-            i = 0
-            while time.perf_counter() < deadline:
-                m = share[i % len(share)]
-                i += 1
-                t0 = time.perf_counter()
-                async with http.get(f"{BASE}/api/exams/ping/", headers=m.headers) as r:
-                    await r.read()
-                    if r.status == 200:
-                        lat.append(time.perf_counter() - t0)
-                    else:
-                        err.append(r.status)
+    async def ping_worker(share, conn, deadline, lat, err):
+        i = 0
+        while time.perf_counter() < deadline:
+            m = share[i % len(share)]
+            i += 1
+            t0 = time.perf_counter()
+            status, _body = await conn.request("GET", "/api/exams/ping/", m.cookie)
+            if status == 200:
+                lat.append(time.perf_counter() - t0)
+            else:
+                err.append(status)
 
-        async def beat_worker(share, deadline, lat, err):
-            i = 0
-            while time.perf_counter() < deadline:
-                m = share[i % len(share)]
-                i += 1
-                body, beat = m.next_request()
-                data = json.dumps(body)
-                t0 = time.perf_counter()
-                async with http.post(
-                    f"{BASE}/api/exams/heartbeats/", data=data, headers=m.headers
-                ) as r:
-                    payload = await r.read()
-                    if r.status == 200:
-                        lat.append(time.perf_counter() - t0)
-                        m.acknowledge(beat)
-                    else:
-                        err.append([r.status, payload[:200].decode(errors="replace")])
+    async def beat_worker(share, conn, deadline, lat, err):
+        i = 0
+        while time.perf_counter() < deadline:
+            m = share[i % len(share)]
+            i += 1
+            body, beat = m.next_request()
+            data = json.dumps(body).encode()
+            t0 = time.perf_counter()
+            status, payload = await conn.request(
+                "POST", "/api/exams/heartbeats/", m.beat_headers, data
+            )
+            if status == 200:
+                lat.append(time.perf_counter() - t0)
+                m.acknowledge(beat)
+            else:
+                err.append([status, payload[:200].decode(errors="replace")])
 
-        async def phase(worker, seconds):
-            lat: list[float] = []
-            err: list = []
-            server_pids = process_tree(config["server_pid"]) + database_pids()
-            cpu0 = cpu_seconds(server_pids), time.process_time()
-            start = time.perf_counter()
-            deadline = start + seconds
-            await asyncio.gather(*(worker(s, deadline, lat, err) for s in shares if s))
-            summary = summarise(lat, time.perf_counter() - start, len(err))
-            n = max(1, summary["requests"])
-            summary["server_cpu_ms"] = (cpu_seconds(server_pids) - cpu0[0]) / n * 1000
-            summary["client_cpu_ms"] = (time.process_time() - cpu0[1]) / n * 1000
-            return summary, err[:5]
+    async def phase(worker, seconds):
+        lat: list[float] = []
+        err: list = []
+        server_pids = process_tree(config["server_pid"]) + database_pids()
+        cpu0 = cpu_seconds(server_pids), time.process_time()
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(
+            *(
+                worker(s, c, deadline, lat, err)
+                for s, c in zip(shares, connections, strict=True)
+                if s
+            )
+        )
+        summary = summarise(lat, time.perf_counter() - start, len(err))
+        n = max(1, summary["requests"])
+        summary["server_cpu_ms"] = (cpu_seconds(server_pids) - cpu0[0]) / n * 1000
+        summary["client_cpu_ms"] = (time.process_time() - cpu0[1]) / n * 1000
+        return summary, err[:5]
 
-        # warm the connections and the workers' imports
-        await phase(ping_worker, 2)
-        ref, ref_errors = await phase(ping_worker, config["ref_duration"])
-        beats, beat_errors = await phase(beat_worker, config["duration"])
+    # warm the connections and the workers' imports
+    await phase(ping_worker, 2)
+    ref, ref_errors = await phase(ping_worker, config["ref_duration"])
+    beats, beat_errors = await phase(beat_worker, config["duration"])
+    for conn in connections:
+        conn.close()
 
     truth = {
         m.username: {"cov": m.cov, "eng": m.eng, "acked": m.acked, "replays": m.replays}
@@ -492,7 +497,7 @@ def table(ref: dict, beats: dict, result: dict, args) -> str:
     ok = result["mismatches"] == 0 and beats["errors"] == 0 and result["replay_differences"] == 0
     lines = [
         f"gunicorn {args.workers} × gthread({args.threads}) on 127.0.0.1, PostgreSQL 127.0.0.1, "
-        f"client: 1 asyncio/aiohttp process, {args.concurrency} connections, "
+        f"client: 1 asyncio process (bench/http1_client.py), {args.concurrency} connections, "
         f"{args.members} members; {os.cpu_count()} CPUs shared by all three",
         "",
         "| endpoint | seconds | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
@@ -549,6 +554,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--seed", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)
@@ -597,11 +603,13 @@ def main() -> None:
             "--workers",
             str(args.workers),
             "--worker-class",
-            "gthread",
+            args.worker_class,
             "--threads",
             str(args.threads),
             "--keep-alive",
             "30",
+            "--http-parser",
+            "fast",  # gunicorn_h1c, a dependency: fail rather than measure without it
             "--log-level",
             "warning",
         ],
