@@ -15,6 +15,10 @@ DEFAULTS = {
     # How long the beat token rendered into a lesson page is accepted (12 h): a page left
     # open longer than that must be reloaded before its beats count again.
     "HEARTBEAT_TOKEN_MAX_AGE": 12 * 3600,
+    # Watch sessions whose state each server process remembers after writing it, to skip
+    # the read of their next beat (exams.services.session_state_cache); 0 turns it off.
+    # About 1 KB each.
+    "HEARTBEAT_STATE_CACHE_SIZE": 10_000,
 }
 
 
@@ -41,3 +45,7 @@ def trust_client_time() -> bool:
 def beat_token_max_age() -> int:
     """Seconds a lesson page's beat token stays valid (``HEARTBEAT_TOKEN_MAX_AGE``)."""
     return int(get("HEARTBEAT_TOKEN_MAX_AGE"))
+
+
+def state_cache_size() -> int:
+    return int(get("HEARTBEAT_STATE_CACHE_SIZE"))

@@ -1,10 +1,13 @@
 """The heartbeat service: one beat in, the watch log and the ledger updated, figures out.
 
-The hot path of the platform, two database round trips per beat on PostgreSQL:
+The hot path of the platform, at most two database round trips per beat on PostgreSQL:
 
 1. READ (one query): the session with its summary and the member's ``WatchClaim`` row
    (the wall-clock seconds already credited, and a ``version``), and whether (session,
    seq) is already stored — a replay is answered from here and writes nothing.
+   Skipped when this process wrote the session's previous beat and the new beat's seq is
+   above it: the state it wrote is remembered (``session_state_cache``), and the WRITE's
+   version check proves it still current.
 2. WRITE (one statement, atomic by itself): bump the claim's version *if it is still the
    version read* — optimistic concurrency on one row per member — and only then insert
    the beat (unique (session, seq)) and update session and summary (data-modifying CTEs),
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +40,7 @@ from django.utils.translation import gettext as _
 from .. import conf, crediting
 from ..models import StudyHourEntry, WatchBeat, WatchClaim, WatchSession, WatchSummary
 from .ledger import engaged_entry_for_beat, rules_current
+from .session_state_cache import SessionStateCache
 
 
 class HeartbeatRefused(Exception):
@@ -213,6 +217,16 @@ class _SessionState:
     summary: _SummaryState
     claim: _ClaimState
     replayed: bool
+
+
+def _copy_state(state: _SessionState) -> _SessionState:
+    # _record reassigns fields of these three objects; the lists inside are never changed.
+    return replace(state, summary=replace(state.summary), claim=replace(state.claim))
+
+
+# The state each session had after this process last wrote it: the next beat of the
+# session skips the read (see session_state_cache for why that stays exact).
+_STATES = SessionStateCache(size=conf.state_cache_size, copy=_copy_state)
 
 
 _READ_SQL: str | None = None
@@ -501,6 +515,7 @@ def heartbeat_record(
         except (_Conflict, IntegrityError):
             # Another beat of this member was credited meanwhile, or two first beats
             # raced to create the same rows: nothing was written; read and go again.
+            _STATES.forget(beat.session)
             continue
     raise HeartbeatRefused(_("Too many simultaneous beats; try again."), status=409)
 
@@ -510,7 +525,14 @@ def _record(
 ) -> HeartbeatResult:
     rules = conf.beat_rules()
     uid = user if isinstance(user, int) else user.pk
-    session = _read(session_uuid=beat.session, seq=beat.seq)
+    # Outside a transaction every write commits at once, so what this process wrote is
+    # what the database holds; inside one it might still be rolled back.
+    remember = not connection.in_atomic_block
+    session = _STATES.get(beat.session) if remember else None
+    if session is None or beat.seq <= session.last_seq:
+        # Nothing remembered, or the beat may be a replay or late: only the database
+        # knows whether this seq is stored.
+        session = _read(session_uuid=beat.session, seq=beat.seq)
     if session is None:
         _session_open(user=user, lesson_id=lesson_id, beat=beat, now=_beat_time(beat, now))
         session = _read(session_uuid=beat.session, seq=beat.seq)
@@ -642,6 +664,25 @@ def _record(
     )
     if beat_id is None:  # stored meanwhile by a replay of this very beat
         return _result(_read(session_uuid=beat.session, seq=beat.seq).summary, duplicate=True)
+    if remember:
+        _STATES.put(
+            beat.session,
+            replace(
+                session,
+                last_beat_at=now,
+                last_seq=max(session.last_seq, beat.seq),
+                media_claimed=credit.media_claimed,
+                beats=session.beats + 1,
+                summary=replace(summary, duration=session.duration),
+                claim=_ClaimState(
+                    claimed=[list(i) for i in claimed],
+                    day=day,
+                    day_seconds=day_after,
+                    version=claim.version + 1,
+                ),
+                replayed=False,
+            ),
+        )
 
     if engaged > 0 or newly_complete:
         _after_credit(

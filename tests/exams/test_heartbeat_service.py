@@ -170,6 +170,20 @@ CASES = {
         105,
         30 + 20 + 1 + 1 + 1 + 15,
     ),
+    "a second tab after two remembered beats of the first": (
+        [
+            play("a", 0),
+            play("b", 5),
+            B("a", 1, 15, 0, 15),
+            # a's next beat follows a's own write: the server may use what it remembers
+            B("a", 2, 30, 15, 30),
+            # b played from 5 s to 31 s, a gap capped to the last 20 s: 11–31, of which
+            # a already has 11–30
+            B("b", 1, 31, 100, 126),
+        ],
+        30 + 26,
+        30 + 1,
+    ),
     "an interval beyond the duration": (
         [play("a", 0), B("a", 1, 20, 590, 610), B("a", 2, 40, 700, 800)],
         10,
