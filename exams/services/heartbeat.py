@@ -258,13 +258,14 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _read(*, session_uuid: uuid_module.UUID, seq: int) -> _SessionState | None:
-    """The session, its summary, the member's claim and whether the beat is a replay."""
+def _read(*, session_uuid: uuid_module.UUID, seq: int, lock: bool = False) -> _SessionState | None:
+    """The session, its summary, the member's claim and whether the beat is a replay;
+    with ``lock`` (PostgreSQL, in a transaction), the claim row is locked until commit."""
     if connection.vendor == "postgresql":
         # Hand-written: this query runs for every beat, and compiling it through the ORM
         # costs more CPU than the database spends answering it.
         with connection.cursor() as cursor:
-            cursor.execute(_read_sql(), [seq, session_uuid])
+            cursor.execute(_read_sql() + (" FOR UPDATE OF c" if lock else ""), [seq, session_uuid])
             row = cursor.fetchone()
         if row is None:
             return None
@@ -486,6 +487,8 @@ def _beat_time(beat: BeatInput, now: datetime | None) -> datetime:
 
 
 MAX_ATTEMPTS = 20
+# Optimistic attempts before a beat locks its member's claim row for its read and write.
+OPTIMISTIC_ATTEMPTS = 3
 
 
 def heartbeat_record(
@@ -509,9 +512,16 @@ def heartbeat_record(
     session of another member, 404 a lesson the member may not see).
     """
     beat = payload if isinstance(payload, BeatInput) else BeatInput.from_payload(payload)
-    for _attempt in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         try:
-            return _record(user=user, lesson_id=lesson_id, beat=beat, now=now)
+            if attempt < OPTIMISTIC_ATTEMPTS or connection.vendor != "postgresql":
+                return _record(user=user, lesson_id=lesson_id, beat=beat, now=now)
+            # Lost the race again and again: another tab or device of the member writes
+            # faster (say, from the state its process remembers, in one round trip).
+            # Holding the member's claim row from the read to the write makes this
+            # beat's turn come; the other one waits, then finds the version moved.
+            with transaction.atomic():
+                return _record(user=user, lesson_id=lesson_id, beat=beat, now=now, lock=True)
         except (_Conflict, IntegrityError):
             # Another beat of this member was credited meanwhile, or two first beats
             # raced to create the same rows: nothing was written; read and go again.
@@ -521,14 +531,25 @@ def heartbeat_record(
 
 
 def _record(
-    *, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInput, now: datetime | None
+    *,
+    user: AbstractBaseUser | int,
+    lesson_id: int,
+    beat: BeatInput,
+    now: datetime | None,
+    lock: bool = False,
 ) -> HeartbeatResult:
     rules = conf.beat_rules()
     uid = user if isinstance(user, int) else user.pk
-    # Outside a transaction every write commits at once, so what this process wrote is
-    # what the database holds; inside one it might still be rolled back.
-    remember = not connection.in_atomic_block
-    session = _STATES.get(beat.session) if remember else None
+    # Remembered states are committed ones (put on commit, below); inside a transaction
+    # the database may hold newer, uncommitted rows of this member: read.
+    remembered = lock is False and not connection.in_atomic_block
+    session = _STATES.get(beat.session) if remembered else None
+    if lock:
+        # A statement of its own, before the read: the read's snapshot then holds every
+        # beat of the member committed before the lock, and none can commit until ours.
+        # (``FOR UPDATE OF`` the claim in the read itself would refresh only the claim
+        # row after a wait, not the summary read with it.)
+        list(WatchClaim.objects.select_for_update().filter(pk=uid).values_list("pk"))
     if session is None or beat.seq <= session.last_seq:
         # Nothing remembered, or the beat may be a replay or late: only the database
         # knows whether this seq is stored.
@@ -664,25 +685,25 @@ def _record(
     )
     if beat_id is None:  # stored meanwhile by a replay of this very beat
         return _result(_read(session_uuid=beat.session, seq=beat.seq).summary, duplicate=True)
-    if remember:
-        _STATES.put(
-            beat.session,
-            replace(
-                session,
-                last_beat_at=now,
-                last_seq=max(session.last_seq, beat.seq),
-                media_claimed=credit.media_claimed,
-                beats=session.beats + 1,
-                summary=replace(summary, duration=session.duration),
-                claim=_ClaimState(
-                    claimed=[list(i) for i in claimed],
-                    day=day,
-                    day_seconds=day_after,
-                    version=claim.version + 1,
-                ),
-                replayed=False,
+    # Remembered once committed: at once in autocommit, never if rolled back.
+    _remember_on_commit(
+        beat.session,
+        replace(
+            session,
+            last_beat_at=now,
+            last_seq=max(session.last_seq, beat.seq),
+            media_claimed=credit.media_claimed,
+            beats=session.beats + 1,
+            summary=replace(summary, duration=session.duration),
+            claim=_ClaimState(
+                claimed=[list(i) for i in claimed],
+                day=day,
+                day_seconds=day_after,
+                version=claim.version + 1,
             ),
-        )
+            replayed=False,
+        ),
+    )
 
     if engaged > 0 or newly_complete:
         _after_credit(
@@ -697,6 +718,10 @@ def _record(
             ledger_written=ledger is not None,
         )
     return _result(summary, credited_coverage=gained_coverage, credited_engaged=engaged)
+
+
+def _remember_on_commit(key: uuid_module.UUID, state: _SessionState) -> None:
+    transaction.on_commit(lambda: _STATES.put(key, state))
 
 
 def _after_credit(

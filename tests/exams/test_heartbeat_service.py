@@ -14,7 +14,7 @@ from django.db import connection, connections
 from django.db.models import Sum
 
 from courses.models import LessonProgress
-from exams.models import WatchBeat, WatchSession, WatchSummary
+from exams.models import WatchBeat, WatchClaim, WatchSession, WatchSummary
 from exams.services import HeartbeatRefused, heartbeat_record
 from exams.services.audit import watch_log_replay
 
@@ -328,3 +328,6 @@ def test_concurrent_beats_of_two_tabs_credit_each_second_once(org, member_factor
     assert summary.coverage_seconds == 2 * 600
     assert summary.engaged_seconds == 600  # both tabs played the same 600 wall-clock seconds
     assert WatchBeat.objects.filter(user=alice).count() == 82
+    # every stored beat moved the claim once, and nothing else did
+    assert WatchClaim.objects.get(user=alice).version == 82
+    assert watch_log_replay(user=alice) == []
