@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_module
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -138,15 +139,29 @@ def _member(user: AbstractBaseUser | int) -> AbstractBaseUser:
         return user
     from django.contrib.auth import get_user_model
 
-    member = get_user_model()._default_manager.filter(pk=user, is_active=True).first()
+    # with the unit, which the scope check needs next
+    member = (
+        get_user_model()
+        ._default_manager.select_related("profile__unit")
+        .filter(pk=user, is_active=True)
+        .first()
+    )
     if member is None:
         raise HeartbeatRefused(_("This beat token is not valid."), status=403)
     return member
 
 
-def _session_open(*, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInput, now: datetime):
+def _session_open(
+    *, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInput, now: datetime
+) -> _SessionState:
     """The one full scope check of a session, and its creation (with the member's claim
-    row on their first beat ever)."""
+    row on their first beat ever). Returns the new session's state, as ``_read`` would.
+
+    No transaction of its own: a claim or summary row created by an attempt that fails
+    later is the row the next attempt uses. The claim is read before the summary, so a
+    beat of another tab committed in between leaves the claim's version behind and the
+    write refuses (and the beat is computed again from a fresh read).
+    """
     from courses.models import LessonPage
     from courses.selectors import lesson_visible_to
 
@@ -157,12 +172,15 @@ def _session_open(*, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInp
     if not lesson_visible_to(user=user, lesson=lesson):
         raise HeartbeatRefused(_("This lesson is not open to you."), status=404)
     duration = _lesson_duration(lesson)
-    with transaction.atomic():
-        WatchClaim.objects.get_or_create(user=user)
-        summary, _created = WatchSummary.objects.get_or_create(
-            user=user, lesson=lesson, defaults={"duration": duration}
-        )
-        WatchSession.objects.create(
+    claim, _created = WatchClaim.objects.get_or_create(user=user)
+    summary, _created = WatchSummary.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"duration": duration}
+    )
+    # Inside a caller's transaction, a savepoint: a duplicate (two first beats of the page
+    # racing) must leave that transaction usable for the next attempt.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint:
+        session = WatchSession.objects.create(
             uuid=beat.session,
             user=user,
             claim_id=user.pk,
@@ -176,6 +194,30 @@ def _session_open(*, user: AbstractBaseUser | int, lesson_id: int, beat: BeatInp
             last_seq=beat.seq,
         )
     # (The lesson page's view records the lesson as started; the player's beats follow.)
+    return _SessionState(
+        pk=session.pk,
+        user_id=user.pk,
+        lesson_id=lesson.pk,
+        duration=session.duration,
+        is_reading=session.is_reading,
+        estimated_seconds=session.estimated_seconds,
+        started_at=now,
+        last_beat_at=now,
+        last_seq=beat.seq,
+        media_claimed=session.media_claimed,
+        beats=0,
+        summary=_SummaryState(
+            summary.pk,
+            summary.duration,
+            summary.intervals,
+            summary.coverage_seconds,
+            summary.engaged_seconds,
+            summary.last_position,
+            summary.completed_at,
+        ),
+        claim=_ClaimState(claim.claimed, claim.day, claim.day_seconds, claim.version),
+        replayed=False,
+    )
 
 
 @dataclass
@@ -555,8 +597,9 @@ def _record(
         # knows whether this seq is stored.
         session = _read(session_uuid=beat.session, seq=beat.seq)
     if session is None:
-        _session_open(user=user, lesson_id=lesson_id, beat=beat, now=_beat_time(beat, now))
-        session = _read(session_uuid=beat.session, seq=beat.seq)
+        session = _session_open(
+            user=user, lesson_id=lesson_id, beat=beat, now=_beat_time(beat, now)
+        )
     if session.user_id != uid:
         raise HeartbeatRefused(_("This watch session belongs to someone else."), status=403)
     if session.lesson_id != lesson_id:

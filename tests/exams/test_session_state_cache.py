@@ -175,3 +175,35 @@ def test_a_session_uuid_is_not_a_key_to_another_members_memory(world):
     assert refused.value.status == 403
     assert WatchBeat.objects.count() == 2
     assert isinstance(tabs["a"], uuid.UUID)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races need PostgreSQL")
+def test_the_same_first_beat_twice_at_once_opens_one_session(world):
+    import threading
+
+    from django.db import connections
+
+    from exams.models import WatchSession
+
+    tabs = {"a": uuid.uuid4()}
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def send_first():
+        try:
+            barrier.wait()
+            results.append(send(world, world.alice, play("a", 0), tabs))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send_first) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(r.duplicate for r in results) == [False, True]
+    assert WatchSession.objects.filter(uuid=tabs["a"]).count() == 1
+    assert WatchBeat.objects.count() == 1
