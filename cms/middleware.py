@@ -3,6 +3,15 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
+def chosen_language(request) -> str:
+    """The language of the switch's cookie if supported, else the site's (Chinese)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    try:
+        return translation.get_supported_language_variant(chosen or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 class ChosenLanguageMiddleware(LocaleMiddleware):
     """Simplified Chinese unless the user chose another language with the switch.
 
@@ -11,10 +20,5 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        try:
-            language = translation.get_supported_language_variant(chosen or "")
-        except LookupError:
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()

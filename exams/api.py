@@ -226,17 +226,16 @@ def _session_fallback(request):
     return _heartbeat_session_view(request)
 
 
-@csrf_exempt  # sound: see above — the beat token is not ambient authority
-def heartbeat_view(request):
-    """``POST /api/exams/heartbeats/``: one beat (docs/heartbeat_contract.md)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+def beat_with_token(request) -> HttpResponse | None:
+    """The answer to a POSTed beat that carries a beat token; None for one without (which
+    takes the session cookie + CSRF path). Reads neither ``request.user`` nor
+    ``request.session``, so it needs no middleware (see ``exams.middleware``)."""
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict) or "token" not in data:
-        return _session_fallback(request)  # no token: session cookie + CSRF, as before
+        return None
     claim = beat_token_check(data["token"])
     if claim is None:
         return _json_response({"detail": _("This beat token is not valid.")}, status=403)
@@ -262,6 +261,18 @@ def heartbeat_view(request):
             "resume_position": float(result.resume_position),
         }
     )
+
+
+@csrf_exempt  # sound: see above — the beat token is not ambient authority
+def heartbeat_view(request):
+    """``POST /api/exams/heartbeats/``: one beat (docs/heartbeat_contract.md). Beats with
+    a token usually never get here: ``exams.middleware`` answers them earlier."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    response = beat_with_token(request)
+    if response is None:
+        return _session_fallback(request)  # no token: session cookie + CSRF, as before
+    return response
 
 
 # OpenAPI: drf-spectacular documents the endpoint from the DRF view it falls back to.
