@@ -5,6 +5,12 @@
 sets it; everything else is ``cms.settings.production`` as deployed.
 """
 
+import os
+
 from cms.settings.production import *  # noqa: F403
 
 HEARTBEAT_TRUST_CLIENT_TIME = True
+
+# ``--no-memory``: every beat reads its session first (to measure what remembering saves).
+if os.environ.get("BENCH_NO_STATE_MEMORY"):
+    HEARTBEAT_STATE_CACHE_SIZE = 0
