@@ -194,30 +194,7 @@ def _session_open(
             last_seq=beat.seq,
         )
     # (The lesson page's view records the lesson as started; the player's beats follow.)
-    return _SessionState(
-        pk=session.pk,
-        user_id=user.pk,
-        lesson_id=lesson.pk,
-        duration=session.duration,
-        is_reading=session.is_reading,
-        estimated_seconds=session.estimated_seconds,
-        started_at=now,
-        last_beat_at=now,
-        last_seq=beat.seq,
-        media_claimed=session.media_claimed,
-        beats=0,
-        summary=_SummaryState(
-            summary.pk,
-            summary.duration,
-            summary.intervals,
-            summary.coverage_seconds,
-            summary.engaged_seconds,
-            summary.last_position,
-            summary.completed_at,
-        ),
-        claim=_ClaimState(claim.claimed, claim.day, claim.day_seconds, claim.version),
-        replayed=False,
-    )
+    return _state_of(session, summary, claim, replayed=False)
 
 
 @dataclass
@@ -324,7 +301,12 @@ def _read(*, session_uuid: uuid_module.UUID, seq: int, lock: bool = False) -> _S
     )
     if session is None:
         return None
-    m, c = session.summary, session.claim
+    return _state_of(session, session.summary, session.claim, replayed=session.replayed)
+
+
+def _state_of(
+    session: WatchSession, summary: WatchSummary, claim: WatchClaim, *, replayed: bool
+) -> _SessionState:
     return _SessionState(
         pk=session.pk,
         user_id=session.user_id,
@@ -338,16 +320,16 @@ def _read(*, session_uuid: uuid_module.UUID, seq: int, lock: bool = False) -> _S
         media_claimed=session.media_claimed,
         beats=session.beats,
         summary=_SummaryState(
-            m.pk,
-            m.duration,
-            m.intervals,
-            m.coverage_seconds,
-            m.engaged_seconds,
-            m.last_position,
-            m.completed_at,
+            summary.pk,
+            summary.duration,
+            summary.intervals,
+            summary.coverage_seconds,
+            summary.engaged_seconds,
+            summary.last_position,
+            summary.completed_at,
         ),
-        claim=_ClaimState(c.claimed, c.day, c.day_seconds, c.version),
-        replayed=session.replayed,
+        claim=_ClaimState(claim.claimed, claim.day, claim.day_seconds, claim.version),
+        replayed=replayed,
     )
 
 
