@@ -10,7 +10,8 @@ still apply), answers such a beat itself, in the member's chosen language. Every
 request, including a beat without a token, goes down the stack as usual.
 """
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from cms.middleware import chosen_language
@@ -21,15 +22,25 @@ from .api import beat_with_token
 class HeartbeatShortcutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self._urlconf: str | None = None
         self._path: str | None = None
 
+    def _beat_path(self) -> str | None:
+        """The endpoint's path in the URLconf in force (tests may swap it); None if the
+        URLconf has no heartbeat endpoint."""
+        urlconf = settings.ROOT_URLCONF
+        if urlconf != self._urlconf:
+            try:
+                self._path = reverse("exams_api:heartbeats", urlconf=urlconf)
+            except NoReverseMatch:
+                self._path = None
+            self._urlconf = urlconf
+        return self._path
+
     def __call__(self, request):
-        if request.method == "POST":
-            if self._path is None:
-                self._path = reverse("exams_api:heartbeats")
-            if request.path == self._path:
-                with translation.override(chosen_language(request)):
-                    response = beat_with_token(request)
-                if response is not None:
-                    return response
+        if request.method == "POST" and request.path == self._beat_path():
+            with translation.override(chosen_language(request)):
+                response = beat_with_token(request)
+            if response is not None:
+                return response
         return self.get_response(request)

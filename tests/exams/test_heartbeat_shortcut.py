@@ -65,3 +65,15 @@ def test_not_json_and_not_post_take_the_stack(world, client):
     get = Client().get(URL)
     assert get.status_code == 405
     assert "X-Frame-Options" in get.headers  # answered through the whole stack
+
+
+def test_it_follows_the_urlconf_in_force(world, settings):
+    """The path is the endpoint's in the URLconf in force: here the API mounted at the root,
+    where a beat goes to /exams/heartbeats/."""
+    settings.ROOT_URLCONF = "cms.api_urls"
+    body = beat(world.video, token(world.alice, world.video))
+    response = Client().post(
+        "/exams/heartbeats/", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert WatchSession.objects.count() == 1
