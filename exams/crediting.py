@@ -184,6 +184,47 @@ def reading_cap(*, engaged_so_far: float, gained: float, estimated_seconds: floa
     return min(gained, room)
 
 
+def beat_outcome(
+    *,
+    state: SessionState,
+    now: float,
+    played_from: float | None,
+    played_to: float | None,
+    duration: float,
+    playing: bool,
+    visible: bool,
+    reading: bool,
+    estimated_seconds: float,
+    engaged_so_far: float,
+    claimed: Sequence[Sequence[float]],
+    rules: BeatRules,
+) -> tuple[BeatCredit, list[Interval], float]:
+    """One beat through all of the arithmetic, as the service credits it and the audit
+    replays it: its credit, the member's claimed wall-clock set after it, and the engaged
+    seconds it earns (one place at a time; for a reading lesson, within its cap)."""
+    interval = None
+    if played_from is not None and played_to is not None:
+        interval = (played_from, played_to)
+    credit = beat_credit(
+        state=state,
+        now=now,
+        interval=interval,
+        duration=duration,
+        playing=playing,
+        visible=visible,
+        reading=reading,
+        rules=rules,
+    )
+    claimed_after, engaged = claim(
+        claimed=claimed, window=credit.engaged_window, now=now, horizon=2 * rules.max_gap
+    )
+    if reading:
+        engaged = reading_cap(
+            engaged_so_far=engaged_so_far, gained=engaged, estimated_seconds=estimated_seconds
+        )
+    return credit, claimed_after, engaged
+
+
 def is_complete(
     *,
     coverage: float,

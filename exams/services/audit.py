@@ -38,28 +38,20 @@ def watch_log_replay(*, user: AbstractBaseUser) -> list[BeatDifference]:
     for beat in WatchBeat.objects.filter(user=user).order_by("received_at", "pk"):
         session = sessions[beat.session_id]
         t = beat.received_at.timestamp()
-        interval = None
-        if beat.from_seconds is not None and beat.to_seconds is not None:
-            interval = (beat.from_seconds, beat.to_seconds)
-        credit = crediting.beat_credit(
+        credit, claimed, engaged = crediting.beat_outcome(
             state=state[session.pk],
             now=t,
-            interval=interval,
+            played_from=beat.from_seconds,
+            played_to=beat.to_seconds,
             duration=session.duration,
             playing=beat.playing,
             visible=beat.visible,
             reading=session.is_reading,
+            estimated_seconds=session.estimated_seconds,
+            engaged_so_far=engaged_by_summary[session.summary_id],
+            claimed=claimed,
             rules=rules,
         )
-        claimed, engaged = crediting.claim(
-            claimed=claimed, window=credit.engaged_window, now=t, horizon=2 * rules.max_gap
-        )
-        if session.is_reading:
-            engaged = crediting.reading_cap(
-                engaged_so_far=engaged_by_summary[session.summary_id],
-                gained=engaged,
-                estimated_seconds=session.estimated_seconds,
-            )
         engaged_by_summary[session.summary_id] += engaged
         state[session.pk] = crediting.SessionState(
             started_at=state[session.pk].started_at,

@@ -594,33 +594,25 @@ def _record(
     t = now.timestamp()
     previous = session.last_beat_at.timestamp() if session.beats else None
 
-    interval = None
-    if beat.from_seconds is not None and beat.to_seconds is not None:
-        interval = (beat.from_seconds, beat.to_seconds)
     state = crediting.SessionState(
         started_at=session.started_at.timestamp(),
         last_beat_at=previous,
         media_claimed=session.media_claimed,
     )
-    credit = crediting.beat_credit(
+    credit, claimed, engaged = crediting.beat_outcome(
         state=state,
         now=t,
-        interval=interval,
+        played_from=beat.from_seconds,
+        played_to=beat.to_seconds,
         duration=session.duration,
         playing=beat.playing,
         visible=beat.visible,
         reading=session.is_reading,
+        estimated_seconds=session.estimated_seconds,
+        engaged_so_far=summary.engaged_seconds,
+        claimed=claim.claimed,
         rules=rules,
     )
-    claimed, engaged = crediting.claim(
-        claimed=claim.claimed, window=credit.engaged_window, now=t, horizon=2 * rules.max_gap
-    )
-    if session.is_reading:
-        engaged = crediting.reading_cap(
-            engaged_so_far=summary.engaged_seconds,
-            gained=engaged,
-            estimated_seconds=session.estimated_seconds,
-        )
 
     # Summary: union of coverage, engaged time, position, completion.
     gained_coverage = 0.0
