@@ -12,27 +12,15 @@ from django.test.utils import CaptureQueriesContext
 
 from exams.beat_token import beat_token_check, beat_token_for
 from exams.models import WatchBeat, WatchSession
+from tests.exams.test_api import BAD
+from tests.exams.test_api import beat as api_beat
 
 URL = "/api/exams/heartbeats/"
 
 
 def beat(lesson, token, **over):
-    body = {
-        "token": token,
-        "lesson": lesson.pk,
-        "session": str(uuid.uuid4()),
-        "seq": 0,
-        "from": None,
-        "to": None,
-        "rate": 1,
-        "event": "play",
-        "position": 0,
-        "playing": False,
-        "visible": True,
-        "client_time": 1_700_000_000_000,
-    }
-    body.update(over)
-    return body
+    """The API tests' beat, carrying the lesson page's beat token."""
+    return api_beat(lesson, token=token, **over)
 
 
 def post(body, content_type="application/json", client=None):
@@ -160,7 +148,6 @@ def test_lesson_page_renders_the_token(world, client):
 
 
 # Every 400 case of the cookie path, through the token path (same rules, same messages).
-from tests.exams.test_api import BAD  # noqa: E402
 
 
 @pytest.mark.parametrize("name", list(BAD))
