@@ -146,10 +146,10 @@ def seed(members: int, out: Path) -> None:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
+    from exams.beat_token import beat_token_for
 
     from cms.services import member_create, roles_ensure, unit_create
     from courses.models import CourseIndexPage, CoursePage, LessonPage
-    from exams.beat_token import beat_token_for
     from media_pipeline.models import LectureVideo
 
     assert not settings.DEBUG
@@ -402,9 +402,9 @@ def check(results_path: Path) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.db.models import Count
+    from exams.models import WatchBeat, WatchClaim, WatchSummary
 
     from exams import crediting
-    from exams.models import WatchBeat, WatchClaim, WatchSummary
 
     results = json.loads(results_path.read_text())
     truth = results["truth"]

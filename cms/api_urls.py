@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("exams/", include("exams.api_urls")),  # first: the heartbeats
+    path("exams/", include("exams.tracking.api_urls")),  # first: the heartbeats
     path("courses/", include("courses.api_urls")),
     path("media/", include("media_pipeline.api_urls")),
 ]

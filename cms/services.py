@@ -8,6 +8,7 @@ from django.db import transaction
 
 from . import roles
 from .models import MemberProfile, Unit
+from .signals import members_joined_units
 
 
 def unit_create(
@@ -61,10 +62,8 @@ def member_create(
     user.save(update_fields=["first_name"])
     MemberProfile.objects.create(user=user, unit=unit, full_name=full_name, phone=phone)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
-
-    from courses.services import enrolments_sync_for_member
-
-    enrolments_sync_for_member(user=user)  # courses already assigned to the unit
+    # courses already assigned to the unit enrol the member
+    members_joined_units.send(sender=MemberProfile, user_ids=[user.pk])
     return user
 
 
@@ -116,8 +115,6 @@ def member_update(
     user.first_name = full_name[:150]
     user.save(update_fields=["first_name"])
     member_role_set(user=user, role=role)
-    if moved:
-        from courses.services import enrolments_sync_for_member
-
-        enrolments_sync_for_member(user=user)  # courses assigned to the new unit
+    if moved:  # courses assigned to the new unit enrol the member
+        members_joined_units.send(sender=MemberProfile, user_ids=[user.pk])
     return profile

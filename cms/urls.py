@@ -48,7 +48,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("learn/", include("courses.urls")),
     path("media-files/", include("media_pipeline.urls")),
-    path("exams/", include("exams.urls")),
+    path("exams/", include("exams.tracking.urls")),
 ]
 
 if settings.DEBUG:

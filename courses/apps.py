@@ -6,3 +6,10 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cms.signals import members_joined_units
+
+        from .services import enrolments_on_members_joined
+
+        members_joined_units.connect(enrolments_on_members_joined, dispatch_uid="courses_enrol")

@@ -22,6 +22,7 @@ from .models import (
     LessonProgress,
 )
 from .selectors import course_of_lesson, course_visible_to
+from .signals import course_completed
 
 
 class EnrolmentError(ValidationError):
@@ -213,6 +214,14 @@ def enrolments_sync_for_members(*, user_ids: list[int]) -> int:
     return touched
 
 
+def enrolments_on_members_joined(*, user_ids: list[int], **_kwargs) -> None:
+    """``cms.signals.members_joined_units``: enrol them in their new units' courses."""
+    if len(user_ids) == 1:
+        enrolments_sync_for_member(user=MemberProfile.objects.get(user_id=user_ids[0]).user)
+    elif user_ids:
+        enrolments_sync_for_members(user_ids=user_ids)
+
+
 # --- progress and completion ---------------------------------------------------
 
 
@@ -284,10 +293,8 @@ def course_completion_evaluate(
     recorded = Enrolment.objects.filter(user=user, course=course, completed_at=None).update(
         completed_at=when or timezone.now(), awarded_hours=course.credit_hours or Decimal("0")
     )
-    if recorded:  # the study-hour ledger credits the awarded hours, once (keyed)
-        from exams.services import ledger_credit_course_completion
-
-        ledger_credit_course_completion(user=user, course=course)
+    if recorded:  # the study-hour ledger (exams.hours) credits the awarded hours, once
+        course_completed.send(sender=CoursePage, user=user, course=course)
     return bool(recorded)
 
 

@@ -8,5 +8,4 @@ urlpatterns = [
     path("", views.my_learning, name="my_learning"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
-    path("lessons/<int:lesson_id>/done/", views.lesson_done, name="lesson_done"),
 ]

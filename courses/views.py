@@ -20,11 +20,10 @@ from .selectors import (
     course_visible_to,
     is_enrolled,
     lesson_is_locked,
-    lesson_progress_for,
     lesson_visible_to,
     member_learning,
 )
-from .services import EnrolmentError, enrolment_create, lesson_complete, lesson_progress_record
+from .services import EnrolmentError, enrolment_create, lesson_progress_record
 
 PAGE_SIZE = 12
 
@@ -121,34 +120,6 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     else:
         messages.success(request, _("You are enrolled. Start with the first lesson."))
     return redirect(course.url)
-
-
-@require_POST
-@login_required
-def lesson_done(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
-    if not lesson_visible_to(user=request.user, lesson=lesson):
-        raise Http404
-    if lesson_is_locked(user=request.user, lesson=lesson):
-        messages.warning(request, _("Finish the lessons before this one first."))
-        return redirect(lesson.url)
-    if not lesson.is_reading_lesson:
-        messages.warning(request, _("A video lesson is done when you have watched it."))
-        return redirect(lesson.url)
-    already = (p := lesson_progress_for(user=request.user, lesson=lesson)) is not None and (
-        p.state == LessonProgress.State.DONE
-    )
-    lesson_complete(user=request.user, lesson=lesson)
-    if already:
-        messages.info(request, _("This lesson was already done."))
-    else:
-        messages.success(request, _("Lesson done."))
-    progress = course_progress(user=request.user, course=course_of_lesson(lesson=lesson))
-    if progress.is_complete:
-        return redirect(progress.course.url)
-    if progress.next_lesson is not None:
-        return redirect(progress.next_lesson.url)
-    return redirect(progress.course.url)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cms.models import MemberProfile
 from cms.services import roles_ensure
+from cms.signals import members_joined_units
 
 from .columns import FIELD_LABELS, FIELDS, HEADER_TO_FIELD, REQUIRED_FIELDS, header_key
 from .readers import ImportFileError, Table, table_read
@@ -178,10 +179,8 @@ def _write(rows: list[ImportRow], progress: Callable[[int], None] | None) -> lis
 def _enrol(user_ids: list[int]) -> None:
     """New members join the courses already assigned to their units, as ``member_create``
     does for one member."""
-    from courses.services import enrolments_sync_for_members
-
     if user_ids:
-        enrolments_sync_for_members(user_ids=user_ids)
+        members_joined_units.send(sender=MemberProfile, user_ids=user_ids)
 
 
 def _batches(rows: list[ImportRow]) -> list[list[ImportRow]]:

@@ -55,7 +55,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 INSTALLED_APPS = [
     "cms",
     "courses",
-    "exams",
+    "exams.tracking",
+    "exams.hours",
     "media_pipeline",
     "wagtailmedia",
     "wagtail.contrib.forms",
@@ -86,7 +87,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "exams.middleware.HeartbeatShortcutMiddleware",  # answers token beats; see its module
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -218,13 +218,14 @@ MEDIA_TASK_MAX_SECONDS = 6 * 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Longer than the longest task may run, or Redis re-delivers a running job.
@@ -261,9 +262,4 @@ MEDIA_TRANSCODE_STALE_SECONDS = 10 * 60
 DEFAULT_YEARLY_STUDY_HOURS = 32
 DEMO_PASSWORD = "demo12345"
 
-# --- Heartbeats and study hours (exams) ---------------------------------------
-HEARTBEAT_INTERVAL_SECONDS = 15  # the player sends a beat this often while playing
-HEARTBEAT_GRACE_SECONDS = 5  # a gap between beats counts up to interval + grace
-MAX_CREDITED_RATE = 1.5  # media seconds credited per wall-clock second, at most
-COMPLETION_THRESHOLD = 0.95  # share of a video's duration that completes the lesson
-HEARTBEAT_TRUST_CLIENT_TIME = False  # bench only: server time from client_time
+# Heartbeat and crediting figures have their defaults in exams/tracking/conf.py only.

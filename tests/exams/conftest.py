@@ -77,3 +77,36 @@ def world(org, member_factory):
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def send_beat(
+    user,
+    lesson,
+    *,
+    session,
+    seq: int,
+    t: float,
+    playing: bool = True,
+    visible: bool = True,
+    played: tuple[float, float] | None = None,
+    position: float | None = None,
+    event: str = "tick",
+):
+    """One beat straight to the service, at ``t`` seconds after ``T0`` (server time)."""
+    from exams.tracking.services import BeatInput, heartbeat_record
+
+    return heartbeat_record(
+        user_id=user.pk,
+        lesson_id=lesson.pk,
+        beat=BeatInput(
+            session=session,
+            seq=seq,
+            event=event,
+            playing=playing,
+            visible=visible,
+            from_seconds=played[0] if played else None,
+            to_seconds=played[1] if played else None,
+            position=position,
+        ),
+        now=at(t),
+    )

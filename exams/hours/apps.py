@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HoursConfig(AppConfig):
+    """Study hours: rules, the ledger and its recomputation, study sessions."""
+
+    name = "exams.hours"
+    label = "hours"
+    verbose_name = _("Study hours")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from courses.signals import course_completed
+        from exams.tracking.signals import engaged_time_credited
+
+        from .services import ledger
+
+        course_completed.connect(ledger.ledger_on_course_completed, dispatch_uid="hours_course")
+        engaged_time_credited.connect(
+            ledger.ledger_on_engaged_time_credited, dispatch_uid="hours_engaged"
+        )

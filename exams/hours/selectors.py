@@ -1,0 +1,90 @@
+"""Reads of study hours. Each number a user sees comes from exactly one of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import ExtractMonth
+
+from cms.selectors import members_visible_to, units_visible_to
+
+from .models import StudyHourEntry, StudySession
+
+User = AbstractBaseUser | AnonymousUser
+
+ZERO = Decimal("0.00")
+QUANTUM = Decimal("0.01")
+
+
+def _hours(value) -> Decimal:
+    """A sum of hours, exact to 0.01 (SQLite sums decimals as floats)."""
+    return ZERO if value is None else Decimal(value).quantize(QUANTUM)
+
+
+def _live_entries() -> QuerySet[StudyHourEntry]:
+    return StudyHourEntry.objects.filter(superseded_by__isnull=True)
+
+
+def member_year_hours(*, user: User, year: int) -> Decimal:
+    """A member's credited study hours in ``year`` (all sources, corrections included)."""
+    if not user.is_authenticated:
+        return ZERO
+    return _hours(_live_entries().filter(user=user, year=year).aggregate(s=Sum("hours"))["s"])
+
+
+def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
+    """Twelve values: the member's credited hours per month of ``year``."""
+    months = [ZERO] * 12
+    if not user.is_authenticated:
+        return months
+    rows = (
+        _live_entries()
+        .filter(user=user, year=year)
+        .annotate(month=ExtractMonth("date"))
+        .values("month")
+        .annotate(s=Sum("hours"))
+        .values_list("month", "s")
+    )
+    for month, hours in rows:
+        months[month - 1] = _hours(hours)
+    return months
+
+
+@dataclass(frozen=True)
+class MemberHours:
+    user_id: int
+    username: str
+    full_name: str
+    unit_name: str
+    hours: Decimal
+
+
+def unit_hours_summary(*, manager: User, year: int) -> list[MemberHours]:
+    """Hours of ``year`` for every member the manager may see (scope from
+    ``cms.selectors.members_visible_to`` only), members without hours included."""
+    members = members_visible_to(user=manager).select_related("unit", "user")
+    totals = dict(
+        _live_entries()
+        .filter(year=year, user__in=members.values("user_id"))
+        .values("user")
+        .annotate(s=Sum("hours"))
+        .values_list("user", "s")
+    )
+    return [
+        MemberHours(
+            user_id=m.user_id,
+            username=m.user.get_username(),
+            full_name=m.full_name,
+            unit_name=m.unit.name,
+            hours=_hours(totals.get(m.user_id)),
+        )
+        for m in members.order_by("unit__path", "full_name")
+    ]
+
+
+def study_sessions_visible_to(*, user: User) -> QuerySet[StudySession]:
+    """Study sessions of the units the user may see (a manager: their subtree)."""
+    return StudySession.objects.filter(unit__in=units_visible_to(user=user)).select_related("unit")

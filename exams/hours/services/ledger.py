@@ -1,0 +1,337 @@
+"""The study-hour ledger: credits from course completion, engaged time and attendance,
+and the recomputation of a period from the raw logs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from courses.models import Enrolment
+from exams.tracking.models import WatchBeat
+
+from ..models import AttendanceChange, RecomputeBatch, StudyHourEntry
+from ..rules import HOURS_QUANTUM, Rules, engaged_hours, rules_current
+
+Source = StudyHourEntry.Source
+
+RULE_COURSE = "course_completion"
+RULE_ENGAGED = "engaged_time"
+RULE_ATTENDANCE = "attendance"
+
+# What a recomputation rebuilds: entries derived from raw logs. Manual corrections
+# (no study session) and quiz credits are left as they are.
+DERIVED = Q(source__in=[Source.COURSE_COMPLETION, Source.LESSON_TIME, Source.ATTENDED_SESSION]) | Q(
+    source=Source.CORRECTION, attendance_change__isnull=False
+)
+
+
+def _local_date(when: datetime) -> date:
+    return timezone.localdate(when)
+
+
+def _entry_create(**fields) -> StudyHourEntry | None:
+    """Append an entry; None when its key is already credited (a replay or a race)."""
+    when: date = fields["date"]
+    fields.setdefault("year", when.year)
+    try:
+        with transaction.atomic():
+            return StudyHourEntry.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
+# --- course completion ---------------------------------------------------------
+
+
+def _course_key(*, user_id: int, course_id: int) -> str:
+    return f"course:{course_id}:user:{user_id}"
+
+
+def ledger_credit_course_completion(
+    *, user: AbstractBaseUser, course, when: datetime | None = None
+) -> StudyHourEntry | None:
+    """Credit a completed course's awarded hours once (when the rules credit completion).
+
+    Called when courses records a completion (``courses.signals.course_completed``);
+    calling it again credits nothing.
+    """
+    rules = rules_current()
+    if not rules.credit_course_completion:
+        return None
+    enrolment = (
+        Enrolment.objects.filter(user=user, course=course, completed_at__isnull=False)
+        .only("completed_at", "awarded_hours")
+        .first()
+    )
+    if enrolment is None or not enrolment.awarded_hours:
+        return None
+    return _entry_create(
+        user_id=user.pk,
+        date=_local_date(enrolment.completed_at),
+        hours=enrolment.awarded_hours,
+        source=Source.COURSE_COMPLETION,
+        key=_course_key(user_id=user.pk, course_id=course.pk),
+        course_id=course.pk,
+        rule_code=RULE_COURSE,
+        rule_params={"hours": str(enrolment.awarded_hours)},
+    )
+
+
+def ledger_on_course_completed(*, user: AbstractBaseUser, course, **_kwargs) -> None:
+    """``courses.signals.course_completed``: credit the course's hours."""
+    ledger_credit_course_completion(user=user, course=course)
+
+
+# --- engaged time --------------------------------------------------------------
+
+
+def ledger_on_engaged_time_credited(
+    *,
+    user_id: int,
+    beat_id: int,
+    lesson_id: int,
+    day: date,
+    seconds_before: float,
+    seconds_after: float,
+    **_kwargs,
+) -> None:
+    """``exams.tracking.signals.engaged_time_credited``: append the beat's lesson-time
+    entry, in the beat's transaction (keyed by the beat: once)."""
+    entry = engaged_entry_for_beat(
+        rules=rules_current(),
+        user_id=user_id,
+        beat_id=beat_id,
+        lesson_id=lesson_id,
+        day=day,
+        seconds_before=seconds_before,
+        seconds_after=seconds_after,
+    )
+    if entry is not None:
+        entry.save()
+
+
+def engaged_entry_for_beat(
+    *,
+    rules: Rules,
+    user_id: int,
+    beat_id: int,
+    lesson_id: int,
+    day: date,
+    seconds_before: float,
+    seconds_after: float,
+    batch: RecomputeBatch | None = None,
+) -> StudyHourEntry | None:
+    """The lesson-time entry a beat produces: the change of the day's hours, if any.
+
+    A day's lesson-time hours are ``engaged_hours(day's engaged seconds)``; each beat that
+    moves that figure appends the difference, so the entries of a day always sum to it,
+    and replaying the day's beats in order (``ledger_recompute``) yields the same entries.
+    """
+    if not rules.credit_engaged_time:
+        return None
+    before = engaged_hours(
+        seconds=seconds_before,
+        minutes_per_hour=rules.minutes_per_hour,
+        daily_cap=rules.daily_cap_hours,
+    )
+    after = engaged_hours(
+        seconds=seconds_after,
+        minutes_per_hour=rules.minutes_per_hour,
+        daily_cap=rules.daily_cap_hours,
+    )
+    if after == before:
+        return None
+    return StudyHourEntry(
+        user_id=user_id,
+        date=day,
+        year=day.year,
+        hours=after - before,
+        source=Source.LESSON_TIME,
+        key=f"beat:{beat_id}",
+        lesson_id=lesson_id,
+        beat_id=beat_id,
+        rule_code=RULE_ENGAGED,
+        rule_params=rules.engaged_params(),
+        batch=batch,
+    )
+
+
+# --- attendance ----------------------------------------------------------------
+
+
+def ledger_credit_attendance_change(
+    *, change: AttendanceChange, batch: RecomputeBatch | None = None, save: bool = True
+) -> StudyHourEntry | None:
+    """+hours for an addition, −hours (a correction) for a removal; once per change."""
+    session = change.session
+    hours = session.credit_hours
+    if not hours:
+        return None
+    added = change.action == AttendanceChange.Action.ADDED
+    entry = StudyHourEntry(
+        user_id=change.user_id,
+        date=session.date,
+        year=session.date.year,
+        hours=hours if added else -hours,
+        source=Source.ATTENDED_SESSION if added else Source.CORRECTION,
+        key=f"attendance-change:{change.pk}",
+        study_session_id=session.pk,
+        attendance_change_id=change.pk,
+        rule_code=RULE_ATTENDANCE,
+        rule_params={"hours": str(hours)},
+        note=change.reason[:200],
+        batch=batch,
+    )
+    if not save:
+        return entry
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        return None
+    return entry
+
+
+# --- recomputation ---------------------------------------------------------------
+
+
+@dataclass
+class RecomputeReport:
+    date_from: date
+    date_to: date
+    total_before: Decimal
+    total_after: Decimal
+    superseded: int
+    created: int
+    dry_run: bool
+    batch_id: int | None = None
+    entries: list[StudyHourEntry] = field(default_factory=list)
+
+
+def _day_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day_from, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(day_to, datetime.max.time()))
+    return start, end
+
+
+def _derived_entries(*, date_from: date, date_to: date, rules: Rules) -> list[StudyHourEntry]:
+    """The ledger entries the raw logs of the period produce under ``rules``."""
+    entries: list[StudyHourEntry] = []
+    start, end = _day_bounds(date_from, date_to)
+
+    if rules.credit_course_completion:
+        completions = Enrolment.objects.filter(
+            completed_at__range=(start, end), awarded_hours__gt=0
+        ).order_by("completed_at", "pk")
+        for e in completions:
+            day = _local_date(e.completed_at)
+            entries.append(
+                StudyHourEntry(
+                    user_id=e.user_id,
+                    date=day,
+                    year=day.year,
+                    hours=e.awarded_hours,
+                    source=Source.COURSE_COMPLETION,
+                    key=_course_key(user_id=e.user_id, course_id=e.course_id),
+                    course_id=e.course_id,
+                    rule_code=RULE_COURSE,
+                    rule_params={"hours": str(e.awarded_hours)},
+                )
+            )
+
+    if rules.credit_engaged_time:
+        beats = (
+            WatchBeat.objects.filter(received_at__range=(start, end), engaged_seconds__gt=0)
+            .order_by("user_id", "received_at", "pk")
+            .values_list("pk", "user_id", "session__lesson_id", "received_at", "engaged_seconds")
+        )
+        running: dict[tuple[int, date], float] = defaultdict(float)
+        for pk, user_id, lesson_id, received_at, seconds in beats.iterator(chunk_size=5000):
+            day = _local_date(received_at)
+            before = running[(user_id, day)]
+            running[(user_id, day)] = after = before + seconds
+            entry = engaged_entry_for_beat(
+                rules=rules,
+                user_id=user_id,
+                beat_id=pk,
+                lesson_id=lesson_id,
+                day=day,
+                seconds_before=before,
+                seconds_after=after,
+            )
+            if entry is not None:
+                entries.append(entry)
+
+    changes = (
+        AttendanceChange.objects.filter(session__date__range=(date_from, date_to))
+        .select_related("session")
+        .order_by("at", "pk")
+    )
+    for change in changes:
+        entry = ledger_credit_attendance_change(change=change, save=False)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _total(queryset) -> Decimal:
+    # quantized: SQLite sums decimals as floats
+    return (queryset.aggregate(s=Sum("hours"))["s"] or Decimal("0")).quantize(HOURS_QUANTUM)
+
+
+@transaction.atomic
+def ledger_recompute(
+    *, date_from: date, date_to: date, dry_run: bool = False, note: str = ""
+) -> RecomputeReport:
+    """Rebuild the derived ledger entries of ``[date_from, date_to]`` from the raw logs
+    (beats, course completions, attendance changes) under the current rules.
+
+    In one transaction: the live derived entries of the period are marked superseded by
+    a new ``RecomputeBatch`` (nothing is deleted) and the rebuilt entries appended. With
+    ``dry_run`` nothing is written and the report says what would change.
+    """
+    rules = rules_current()
+    live = StudyHourEntry.objects.filter(
+        superseded_by__isnull=True, date__range=(date_from, date_to)
+    )
+    derived = live.filter(DERIVED)
+    total_before = _total(live)
+    old_count = derived.count()
+    entries = _derived_entries(date_from=date_from, date_to=date_to, rules=rules)
+    new_total = sum((Decimal(e.hours) for e in entries), Decimal("0"))
+    total_after = total_before - _total(derived) + new_total
+    report = RecomputeReport(
+        date_from=date_from,
+        date_to=date_to,
+        total_before=total_before,
+        total_after=total_after,
+        superseded=old_count,
+        created=len(entries),
+        dry_run=dry_run,
+        entries=entries,
+    )
+    if dry_run:
+        return report
+    batch = RecomputeBatch.objects.create(
+        date_from=date_from,
+        date_to=date_to,
+        rules=rules.as_dict(),
+        total_before=total_before,
+        total_after=total_after,
+        entries_superseded=old_count,
+        entries_created=len(entries),
+        note=note[:200],
+    )
+    derived.update(superseded_by=batch)
+    for entry in entries:
+        entry.batch = batch
+    StudyHourEntry.objects.bulk_create(entries, batch_size=2000)
+    report.batch_id = batch.pk
+    return report

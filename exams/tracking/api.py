@@ -1,0 +1,150 @@
+"""The tracking API: heartbeats, player preferences and a trivial ping."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .beat_token import beat_token_check
+from .serializers import (
+    ErrorSerializer,
+    HeartbeatInputSerializer,
+    HeartbeatOutputSerializer,
+    PingOutputSerializer,
+    PreferencesSerializer,
+)
+
+# A beat is a few hundred bytes; anything much larger is not a beat.
+MAX_BEAT_BYTES = 4096
+
+
+class BeatJSONParser(parsers.JSONParser):
+    """JSON of at most ``MAX_BEAT_BYTES``; nesting too deep for the parser is a 400 like
+    any other bad body, never a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read(MAX_BEAT_BYTES + 1) if stream is not None else b""
+        if len(raw) > MAX_BEAT_BYTES:
+            raise ParseError(_("The beat is too large."))
+        try:
+            return json.loads(raw.decode(settings.DEFAULT_CHARSET) or "null")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise ParseError(_("The beat is not valid JSON.")) from None
+
+
+class BeaconParser(BeatJSONParser):
+    """``navigator.sendBeacon`` posts the JSON beat as ``text/plain``."""
+
+    media_type = "text/plain"
+
+
+def _first_error(errors) -> str:
+    if isinstance(errors, dict):
+        for name, value in errors.items():
+            message = _first_error(value)
+            return message if name == "non_field_errors" else f"{name}: {message}"
+    if isinstance(errors, list) and errors:
+        return _first_error(errors[0])
+    return str(errors)
+
+
+def _refused(detail: str, status: int, errors: dict | None = None) -> Response:
+    body = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=status)
+
+
+class HeartbeatApi(APIView):
+    """``POST /api/exams/heartbeats/``: one beat (docs/heartbeat_contract.md).
+
+    Authenticated by the lesson page's beat token in the body, not by cookies, so no
+    CSRF check is needed: a page of another origin cannot read the token (see
+    ``beat_token``). One validator (the serializer), one service.
+    """
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes = [BeatJSONParser, BeaconParser]
+
+    @extend_schema(
+        request=HeartbeatInputSerializer,
+        responses={
+            200: HeartbeatOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        try:
+            data = request.data
+        except ParseError as error:
+            return _refused(str(error.detail), 400)
+        if not isinstance(data, dict):
+            return _refused(_("The beat must be a JSON object."), 400)
+        claim = beat_token_check(data.get("token"))
+        if claim is None:
+            return _refused(_("This beat token is not valid."), 403)
+        serializer = HeartbeatInputSerializer(data=data)
+        if not serializer.is_valid():
+            return _refused(_first_error(serializer.errors), 400, serializer.errors)
+        payload = dict(serializer.validated_data)
+        user_id, token_lesson = claim
+        lesson_id = payload.pop("lesson")
+        if lesson_id != token_lesson:
+            return _refused(_("This beat token is for another lesson."), 403)
+        beat = services.BeatInput(
+            session=payload["session"],
+            seq=payload["seq"],
+            event=payload["event"],
+            playing=payload["playing"],
+            visible=payload["visible"],
+            from_seconds=payload.get("from"),
+            to_seconds=payload.get("to"),
+            rate=payload.get("rate", 1.0),
+            position=payload.get("position"),
+            client_time=payload.get("client_time"),
+        )
+        try:
+            result = services.heartbeat_record(user_id=user_id, lesson_id=lesson_id, beat=beat)
+        except services.HeartbeatRefused as refused:
+            return _refused(refused.detail, refused.status)
+        return Response(HeartbeatOutputSerializer(result).data)
+
+
+class PreferencesApi(APIView):
+    @extend_schema(responses={200: PreferencesSerializer, 403: ErrorSerializer})
+    def get(self, request):
+        prefs = selectors.member_preferences(user=request.user)
+        return Response(PreferencesSerializer(prefs).data)
+
+    @extend_schema(
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def patch(self, request):
+        serializer = PreferencesSerializer(data=request.data)
+        if not serializer.is_valid():
+            return _refused(_first_error(serializer.errors), 400, serializer.errors)
+        services.preferences_update(user=request.user, **serializer.validated_data)
+        prefs = selectors.member_preferences(user=request.user)
+        return Response(PreferencesSerializer(prefs).data)
+
+
+class PingApi(APIView):
+    """A trivial authenticated endpoint: the bench's reference, and a health check."""
+
+    @extend_schema(responses={200: PingOutputSerializer, 403: ErrorSerializer})
+    def get(self, request):
+        return Response({"ok": True})

@@ -1,0 +1,362 @@
+"""Writes of the watch log: one beat in, the member's credit out; player preferences.
+
+One straight path for a beat (``heartbeat_record``), in one transaction:
+
+1. lock the member's claim row — every beat of a member, from any tab, device, lesson or
+   server process, waits here for the one before it, so the member-wide budget is kept
+   by plain arithmetic, not by races;
+2. read the session and its summary (and whether this seq is already stored: a replay
+   is answered from here and writes nothing);
+3. check that the member may be credited for the lesson now (active, lesson live and
+   visible, not locked by course order) — on every beat, not only the first;
+4. ``crediting.beat_outcome``: a pure function of what the server saw returns every
+   change;
+5. store them (beat, session, summary, claim), announce the engaged seconds
+   (``signals.engaged_time_credited``: the hours ledger appends its entry) and hand a
+   completed lesson to courses — all in the same transaction, so a credit is never half
+   recorded.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import LessonPage
+from courses.selectors import lesson_credit_refusal
+from courses.services import lesson_complete
+from media_pipeline.models import LectureVideo
+
+from . import crediting
+from .conf import TrackingSettings, tracking_settings
+from .models import MemberPreference, WatchBeat, WatchClaim, WatchSession, WatchSummary
+from .signals import engaged_time_credited
+
+
+class HeartbeatRefused(Exception):
+    """The beat is refused; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, detail: str, *, status: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+
+
+@dataclass(frozen=True)
+class BeatInput:
+    """A validated beat (``exams.tracking.validation.beat_validate``)."""
+
+    session: uuid_module.UUID
+    seq: int
+    event: str
+    playing: bool
+    visible: bool
+    from_seconds: float | None = None
+    to_seconds: float | None = None
+    rate: float = 1.0
+    position: float | None = None
+    client_time: int | None = None
+
+    @property
+    def played(self) -> crediting.Interval | None:
+        if self.from_seconds is None or self.to_seconds is None:
+            return None
+        return (self.from_seconds, self.to_seconds)
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    coverage: float
+    coverage_ratio: float
+    engaged_seconds: float
+    completed: bool
+    resume_position: float
+    duplicate: bool = False
+    credited_coverage: float = 0.0
+    credited_engaged: float = 0.0
+
+
+def _result(summary: WatchSummary, **extra) -> HeartbeatResult:
+    return HeartbeatResult(
+        coverage=summary.coverage_seconds,
+        coverage_ratio=summary.coverage_ratio,
+        engaged_seconds=summary.engaged_seconds,
+        completed=summary.completed_at is not None,
+        resume_position=summary.last_position,
+        **extra,
+    )
+
+
+def _beat_time(beat: BeatInput, now: datetime | None, conf: TrackingSettings) -> datetime:
+    if now is not None:
+        return now
+    if conf.HEARTBEAT_TRUST_CLIENT_TIME and beat.client_time is not None:
+        return datetime.fromtimestamp(beat.client_time / 1000, tz=UTC)
+    return timezone.now()
+
+
+def _claim_lock(user_id: int) -> WatchClaim:
+    """The member's claim row, locked until the transaction ends (made on the first
+    beat ever)."""
+    claim = WatchClaim.objects.select_for_update().filter(user_id=user_id).first()
+    if claim is None:
+        try:
+            with transaction.atomic():
+                WatchClaim.objects.create(user_id=user_id)
+        except IntegrityError:
+            pass  # made meanwhile by another first beat of the member
+        claim = WatchClaim.objects.select_for_update().get(user_id=user_id)
+    return claim
+
+
+def _session_read(*, session_uuid: uuid_module.UUID, seq: int) -> WatchSession | None:
+    return (
+        WatchSession.objects.select_related("summary")
+        .annotate(replayed=Exists(WatchBeat.objects.filter(session_id=OuterRef("pk"), seq=seq)))
+        .filter(uuid=session_uuid)
+        .first()
+    )
+
+
+def lesson_duration(lesson: LessonPage) -> float:
+    """The duration of the lesson's lecture video (``LessonPage.lecture_video``), read
+    from the body's raw data: one small query instead of parsing the StreamField."""
+    for block in lesson.body.raw_data:
+        if block.get("type") == "lecture_video":
+            video_id = (block.get("value") or {}).get("video")
+            if video_id is not None:
+                duration = (
+                    LectureVideo.objects.filter(pk=video_id)
+                    .values_list("duration", flat=True)
+                    .first()
+                )
+                if duration is not None:
+                    return float(duration or 0)
+    return 0.0
+
+
+def _session_open(*, user_id: int, lesson_id: int, beat: BeatInput, now: datetime) -> WatchSession:
+    lesson = LessonPage.objects.get(pk=lesson_id)
+    duration = lesson_duration(lesson)
+    summary, _created = WatchSummary.objects.get_or_create(
+        user_id=user_id, lesson=lesson, defaults={"duration": duration}
+    )
+    session = WatchSession.objects.create(
+        uuid=beat.session,
+        user_id=user_id,
+        lesson=lesson,
+        summary=summary,
+        duration=duration,
+        is_reading=lesson.is_reading_lesson,
+        estimated_seconds=float(lesson.estimated_minutes or 0) * 60,
+        started_at=now,
+        last_beat_at=now,
+        last_seq=beat.seq,
+    )
+    session.replayed = False
+    return session
+
+
+def heartbeat_record(
+    *, user_id: int, lesson_id: int, beat: BeatInput, now: datetime | None = None
+) -> HeartbeatResult:
+    """Record one beat of member ``user_id`` for lesson ``lesson_id`` and credit what it
+    earns under the member-wide rules (``crediting.beat_outcome``).
+
+    ``now`` is the server time of the beat (tests pass it; by default the clock is read
+    once the member's claim is locked, so a member's beats are credited in the order of
+    their server times).
+
+    Raises ``HeartbeatRefused``: 400 for a session of another lesson, 403 for a session of
+    another member, 403 for an inactive member, 404 for a lesson the member may not be
+    credited for (not visible, unpublished, or locked by course order).
+    """
+    conf = tracking_settings()
+    rules = conf.beat_rules()
+    try:
+        with transaction.atomic():
+            claim = _claim_lock(user_id)
+            when = _beat_time(beat, now, conf)
+            session = _session_read(session_uuid=beat.session, seq=beat.seq)
+            if session is not None:
+                if session.user_id != user_id:
+                    raise HeartbeatRefused(
+                        _("This watch session belongs to someone else."), status=403
+                    )
+                if session.lesson_id != lesson_id:
+                    raise HeartbeatRefused(
+                        _("This watch session is for another lesson."), status=400
+                    )
+                if session.replayed:  # nothing credited; the current figures answered
+                    return _result(session.summary, duplicate=True)
+            refusal = lesson_credit_refusal(user_id=user_id, lesson_id=lesson_id)
+            if refusal is not None:
+                status = 403 if refusal.code == "inactive" else 404
+                raise HeartbeatRefused(refusal.message, status=status)
+            first = session is None
+            if first:
+                session = _session_open(user_id=user_id, lesson_id=lesson_id, beat=beat, now=when)
+            return _credit(
+                session=session, claim=claim, beat=beat, when=when, first=first, rules=rules
+            )
+    except IntegrityError:
+        # Only a beat racing a copy of itself (same session and seq) gets here: answered
+        # as the replay it is.
+        session = _session_read(session_uuid=beat.session, seq=beat.seq)
+        if session is None or session.user_id != user_id:
+            raise
+        return _result(session.summary, duplicate=True)
+
+
+def _credit(
+    *,
+    session: WatchSession,
+    claim: WatchClaim,
+    beat: BeatInput,
+    when: datetime,
+    first: bool,
+    rules: crediting.BeatRules,
+) -> HeartbeatResult:
+    summary = session.summary
+    t = when.timestamp()
+    outcome = crediting.beat_outcome(
+        beat=crediting.Beat(now=t, played=beat.played, playing=beat.playing, visible=beat.visible),
+        last_beat_at=None if first else session.last_beat_at.timestamp(),
+        lesson=crediting.Lesson(
+            duration=session.duration,
+            reading=session.is_reading,
+            estimated_seconds=session.estimated_seconds,
+        ),
+        intervals=summary.intervals,
+        engaged_so_far=summary.engaged_seconds,
+        claimed=claim.claimed,
+        rules=rules,
+    )
+    coverage = outcome.coverage
+    stored = WatchBeat.objects.create(
+        session=session,
+        user_id=session.user_id,
+        seq=beat.seq,
+        from_seconds=beat.from_seconds,
+        to_seconds=beat.to_seconds,
+        rate=beat.rate,
+        event=beat.event,
+        playing=beat.playing,
+        visible=beat.visible,
+        position=beat.position,
+        client_time=beat.client_time,
+        received_at=when,
+        credited_from=coverage[0] if coverage else None,
+        credited_to=coverage[1] if coverage else None,
+        engaged_seconds=outcome.engaged,
+    )
+    if not first:
+        WatchSession.objects.filter(pk=session.pk).update(
+            last_beat_at=when, last_seq=max(session.last_seq, beat.seq), beats=session.beats + 1
+        )
+    else:
+        WatchSession.objects.filter(pk=session.pk).update(beats=1)
+    gained_coverage = outcome.coverage_seconds - summary.coverage_seconds
+    newly_complete = summary.completed_at is None and outcome.completes
+    summary.intervals = [list(i) for i in outcome.intervals]
+    summary.coverage_seconds = outcome.coverage_seconds
+    summary.engaged_seconds = outcome.engaged_seconds
+    if beat.position is not None:
+        high = session.duration if session.duration > 0 else beat.position
+        summary.last_position = min(max(0.0, beat.position), high)
+    if newly_complete:
+        summary.completed_at = when
+    summary.save(
+        update_fields=[
+            "intervals",
+            "coverage_seconds",
+            "engaged_seconds",
+            "last_position",
+            "completed_at",
+            "updated_at",
+        ]
+    )
+    day = timezone.localdate(when)
+    day_before = claim.day_seconds if claim.day == day else 0.0
+    day_after = day_before + outcome.engaged
+    claimed = [list(i) for i in outcome.claimed]
+    WatchClaim.objects.filter(pk=claim.pk).update(claimed=claimed, day=day, day_seconds=day_after)
+    if outcome.engaged > 0:
+        engaged_time_credited.send(
+            sender=WatchBeat,
+            user_id=session.user_id,
+            beat_id=stored.pk,
+            lesson_id=session.lesson_id,
+            day=day,
+            seconds_before=day_before,
+            seconds_after=day_after,
+        )
+    if newly_complete:  # in the same transaction: a completion is never half recorded
+        _lesson_complete(session.user_id, session.lesson_id, when)
+    return _result(summary, credited_coverage=gained_coverage, credited_engaged=outcome.engaged)
+
+
+def _lesson_complete(user_id: int, lesson_id: int, when: datetime) -> None:
+    """Hand a lesson completed by its watch log to courses (lesson progress, course
+    completion and, through ``courses.signals``, the course's hours)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()._default_manager.get(pk=user_id)
+    lesson_complete(user=user, lesson=LessonPage.objects.get(pk=lesson_id), when=when)
+
+
+class LessonNotDone(Exception):
+    """Marking a lesson done is refused; the message says why, for the member."""
+
+
+def reading_lesson_done(*, user: AbstractBaseUser, lesson: LessonPage) -> bool:
+    """Mark a reading lesson done, if the member has spent its estimated time on it (as
+    their beats credited it). Returns whether it was done already.
+
+    Raises ``LessonNotDone`` for a video lesson, a lesson the member may not be credited
+    for (the same check as every beat), or too little time spent.
+    """
+    refusal = lesson_credit_refusal(user_id=user.pk, lesson_id=lesson.pk)
+    if refusal is not None:
+        raise LessonNotDone(refusal.message)
+    if not lesson.is_reading_lesson:
+        raise LessonNotDone(_("A video lesson is done when you have watched it."))
+    summary = WatchSummary.objects.filter(user=user, lesson=lesson).first()
+    if summary is not None and summary.completed_at is not None:
+        return True
+    engaged = summary.engaged_seconds if summary else 0.0
+    rules = tracking_settings().beat_rules()
+    lesson_facts = crediting.Lesson(
+        duration=0.0, reading=True, estimated_seconds=float(lesson.estimated_minutes or 0) * 60
+    )
+    if not crediting.is_complete(lesson=lesson_facts, coverage=0.0, engaged=engaged, rules=rules):
+        needed = max(1, round(lesson_facts.estimated_seconds / 60))
+        spent = int(engaged // 60)
+        raise LessonNotDone(
+            _(
+                "This reading takes about %(needed)d minutes; you have spent %(spent)d. "
+                "Keep reading: the lesson is done once its time is reached."
+            )
+            % {"needed": needed, "spent": spent}
+        )
+    # Enough time but the last beat has not completed it yet (e.g. the estimate was
+    # lowered since): complete it now, in the watch log first.
+    with transaction.atomic():
+        now = timezone.now()
+        WatchSummary.objects.filter(pk=summary.pk, completed_at=None).update(completed_at=now)
+        lesson_complete(user=user, lesson=lesson, when=now)
+    return False
+
+
+def preferences_update(*, user: AbstractBaseUser, data_saver: bool) -> MemberPreference:
+    preference, _created = MemberPreference.objects.update_or_create(
+        user=user, defaults={"data_saver": data_saver}
+    )
+    return preference
