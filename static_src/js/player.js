@@ -35,18 +35,17 @@
   Beats.prototype.send = function (body, beacon) {
     var o = this.o, self = this;
     this.lastAt = Date.now();
-    // The page's beat token authenticates the beat (no cookie, no CSRF needed with it).
-    if (o.token) body.token = o.token;
+    // The page's beat token authenticates the beat: no cookie, so no CSRF token either.
+    body.token = o.token;
     if (beacon && navigator.sendBeacon) {
-      if (!o.token) body.csrf = o.csrf;
       var blob = new Blob([JSON.stringify(body)], { type: "text/plain;charset=UTF-8" });
       if (navigator.sendBeacon(o.url, blob)) return;
     }
     fetch(o.url, {
       method: "POST",
-      credentials: "same-origin",
+      credentials: "omit",
       keepalive: !!beacon,
-      headers: { "Content-Type": "application/json", "X-CSRFToken": o.csrf },
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
     }).then(function (r) {
       // 5xx, 429 and 409 (the member's other tabs kept the server busy): try again later.
@@ -107,7 +106,6 @@
     var self = this;
     this.beats = d.beatUrl && new Beats({
       url: d.beatUrl,
-      csrf: d.csrf,
       token: d.beatToken,
       lesson: parseInt(d.lesson, 10),
       onAnswer: function (a) { self.showProgress(a); },

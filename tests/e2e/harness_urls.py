@@ -5,10 +5,11 @@ test, and records the heartbeats the page sends, without the rest of the platfor
 """
 
 import json
+from types import SimpleNamespace
 
 from django.http import HttpResponse, JsonResponse
 from django.template import engines
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
@@ -31,7 +32,7 @@ FakeCourse.specific = FakeCourse()
 
 class FakeLesson:
     pk = 1
-    lecture_video = object()
+    lecture_video = SimpleNamespace(is_ready=True)
 
     @property
     def specific(self):
@@ -67,9 +68,13 @@ def media(request, path):
     return serve(request, path, document_root=STATE["root"])
 
 
+api = [
+    path("heartbeats/", heartbeats, name="heartbeats"),
+    path("preferences/", preferences, name="preferences"),
+]
+
 urlpatterns = [
     path("lesson/", page),
-    path("api/exams/heartbeats/", heartbeats),
-    path("api/exams/preferences/", preferences),
+    path("api/exams/", include((api, "exams_api"))),
     re_path(r"^m/(?P<path>.*)$", media),
 ]

@@ -12,9 +12,9 @@ import time
 
 import pytest
 from django.core.files import File
-from exams.models import MemberPreference, WatchBeat, WatchSummary
 
 from courses.models import CoursePage, LessonPage
+from exams.tracking.models import MemberPreference, WatchBeat, WatchSummary
 from media_pipeline.models import LectureVideo
 from media_pipeline.services import video_transcode
 from tests.browser import login_context

@@ -6,9 +6,11 @@ range, a seek is not coverage, the data saver source, and the lazy hls.js path.
 
 import subprocess
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from media_pipeline.selectors import PlaybackCaption, PlaybackInfo, PlaybackRung
 from tests.browser import login_context
 from tests.e2e import harness_urls
 from tests.e2e.conftest import close_quietly
@@ -62,12 +64,16 @@ def ladder(tmp_path_factory, ffmpeg_bin):
 
 @pytest.fixture
 def harness(ladder, live_server, settings, monkeypatch):
-    from exams.templatetags import lecture_player
+    from exams.tracking.templatetags import lecture_player
 
     settings.HEARTBEAT_INTERVAL_SECONDS = 2
     state = harness_urls.STATE
-    monkeypatch.setattr(lecture_player, "_resume_position", lambda **kw: state["resume"])
-    monkeypatch.setattr(lecture_player, "_data_saver", lambda **kw: state["prefs"]["data_saver"])
+    monkeypatch.setattr(lecture_player, "watch_resume_position", lambda **kw: state["resume"])
+    monkeypatch.setattr(
+        lecture_player,
+        "member_preferences",
+        lambda **kw: SimpleNamespace(data_saver=state["prefs"]["data_saver"]),
+    )
     m = "/m/"
     harness_urls.STATE.update(
         beats=[],
@@ -75,18 +81,16 @@ def harness(ladder, live_server, settings, monkeypatch):
         resume=0.0,
         prefs={"data_saver": False},
         root=str(ladder),
-        playback={
-            "master_url": m + "master.m3u8",
-            "audio_url": m + "audio/index.m3u8",
-            "mp4_url": m + "lecture.mp4",
-            "poster_url": None,
-            "duration": 12.0,
-            "rungs": [
-                {"label": "120p", "height": 120, "url": m + "v120/index.m3u8"},
-                {"label": "240p", "height": 240, "url": m + "v240/index.m3u8"},
-            ],
-            "captions": [{"language": "en", "label": "English", "url": m + "en.vtt"}],
-        },
+        playback=PlaybackInfo(
+            video_id=1,
+            kind="video",
+            master_url=m + "master.m3u8",
+            audio_url=m + "audio/index.m3u8",
+            download_url=m + "lecture.mp4",
+            duration=12.0,
+            rungs=[PlaybackRung("v120", 120, 160, 0), PlaybackRung("v240", 240, 320, 0)],
+            captions=[PlaybackCaption(language="en", label="English", url=m + "en.vtt")],
+        ),
     )
     return harness_urls.STATE
 

@@ -31,7 +31,7 @@ def _rungs(playback: PlaybackInfo) -> list[dict[str, Any]]:
     master playlist points to ``<name>/index.m3u8`` beside it (the token is in the path)."""
     return [
         {
-            "label": rung.name,
+            "label": f"{rung.height}p",
             "height": rung.height or 0,
             "url": urljoin(playback.master_url, f"{rung.name}/{PLAYLIST_NAME}"),
         }
@@ -92,5 +92,4 @@ def lesson_scripts(context: template.Context, page: Any) -> dict[str, Any]:
         "lesson_id": lesson.pk,
         "interval": heartbeat_interval_seconds(),
         "heartbeat_url": reverse("exams_api:heartbeats"),
-        "csrf_token": context.get("csrf_token"),
     }
