@@ -207,11 +207,11 @@ def heartbeat_record(
                 session=session, claim=claim, beat=beat, when=when, first=first, rules=rules
             )
     except IntegrityError:
-        # Only a beat racing a copy of itself (same session and seq) gets here: answered
-        # as the replay it is.
+        # A beat racing a copy of itself (same session and seq) is answered as the replay
+        # it is; anything else that collided is asked to come again.
         session = _session_read(session_uuid=beat.session, seq=beat.seq)
-        if session is None or session.user_id != user_id:
-            raise
+        if session is None or session.user_id != user_id or not session.replayed:
+            raise HeartbeatRefused(_("Too many simultaneous beats; try again."), status=409)
         return _result(session.summary, duplicate=True)
 
 
