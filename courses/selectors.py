@@ -165,11 +165,18 @@ class CourseCard:
 
     @property
     def percent(self) -> int:
-        if self.enrolment is not None and self.enrolment.completed_at is not None:
-            return 100
-        if not self.lessons_required:
-            return 0
-        return round(100 * self.lessons_done / self.lessons_required)
+        return course_percent(
+            enrolment=self.enrolment, done=self.lessons_done, required=self.lessons_required
+        )
+
+
+def course_percent(*, enrolment: Enrolment | None, done: int, required: int) -> int:
+    """A course's progress in percent: every figure of it comes from here."""
+    if enrolment is not None and enrolment.completed_at is not None:
+        return 100
+    if not required:
+        return 0
+    return round(100 * done / required)
 
 
 def catalogue_search(
@@ -313,11 +320,9 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
-        if self.is_complete:
-            return 100
-        if not self.required_total:
-            return 0
-        return round(100 * self.required_done / self.required_total)
+        return course_percent(
+            enrolment=self.enrolment, done=self.required_done, required=self.required_total
+        )
 
     @property
     def hours_credited(self) -> Decimal:

@@ -60,13 +60,12 @@ def _resume_rows(user: Any) -> list[dict[str, Any]]:
     for summary in recent_watch_summaries(user=user, limit=RESUME_LIMIT):
         if summary.completed_at is not None:
             continue
-        duration = summary.duration or 0
         rows.append(
             {
                 "lesson": summary.lesson,
                 "position": "{}:{:02d}".format(*divmod(int(summary.last_position), 60)),
                 # A reading lesson has no position to show.
-                "percent": round(100 * summary.coverage_seconds / duration) if duration else None,
+                "percent": round(100 * summary.coverage_ratio) if summary.duration else None,
             }
         )
     return rows
