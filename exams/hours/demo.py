@@ -1,7 +1,6 @@
 """Demo data of the exams app: study-hour rules and a study session with attendance."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -32,7 +31,6 @@ def seed(*, stdout) -> None:
             topic=DEMO_TOPIC,
             date=timezone.localdate() - timedelta(days=3),
             duration_minutes=90,
-            credit_hours=Decimal("1.5"),
             by=manager,
         )
     attendees = list(User.objects.filter(username__in=["member1", "member2"]))

@@ -1,7 +1,5 @@
-from decimal import Decimal
-
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Unit
@@ -15,22 +13,22 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class StudySessionForm(forms.Form):
+    """A study session; its credit is derived from the duration by the rules (not typed)."""
+
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     topic = forms.CharField(label=_("Topic"), max_length=200)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=1, max_value=24 * 60
     )
-    credit_hours = forms.DecimalField(
-        label=_("Hours credited"),
-        max_digits=4,
-        decimal_places=1,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("99.9"))],
-    )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, rules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units.order_by("path")
+        self.fields["duration_minutes"].help_text = gettext(
+            "Attendees are credited the duration divided by %(minutes)d minutes per study "
+            "hour, rounded down to 0.1 h, at most %(max)s h."
+        ) % {"minutes": rules.minutes_per_hour, "max": rules.study_session_max_hours}
 
 
 class AttendanceForm(forms.Form):

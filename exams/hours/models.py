@@ -1,5 +1,7 @@
 """The study-hour ledger and its rules, and study sessions with attendance."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -39,12 +41,33 @@ class StudyHourRules(BaseSiteSetting):
         validators=[MinValueValidator(0)],
         help_text=_("Most engaged-time hours credited per member per day. Blank: no cap."),
     )
+    study_session_max_hours = models.DecimalField(
+        _("study session ceiling (hours)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("8.0"),
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "A study session credits its duration divided by the minutes per study hour, "
+            "rounded down to 0.1 h, and at most this."
+        ),
+    )
+    course_credit_max_hours = models.DecimalField(
+        _("course credit ceiling (hours)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("40.0"),
+        validators=[MinValueValidator(0)],
+        help_text=_("The most credit hours a course may award."),
+    )
 
     panels = [
         FieldPanel("credit_course_completion"),
         FieldPanel("credit_engaged_time"),
         FieldPanel("minutes_per_hour"),
         FieldPanel("daily_cap_hours"),
+        FieldPanel("study_session_max_hours"),
+        FieldPanel("course_credit_max_hours"),
     ]
 
     class Meta:
@@ -163,7 +186,11 @@ class StudyHourEntry(models.Model):
 
 
 class StudySession(models.Model):
-    """An in-person or live study meeting of a unit; attendees are credited its hours."""
+    """An in-person or live study meeting of a unit; attendees are credited its hours.
+
+    ``credit_hours`` is derived when the session is scheduled (``Rules.session_credit``:
+    the duration under the rules then in force, with their ceiling); nobody types it.
+    """
 
     unit = models.ForeignKey(
         "cms.Unit", on_delete=models.PROTECT, related_name="study_sessions", verbose_name=_("unit")

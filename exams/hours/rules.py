@@ -8,6 +8,16 @@ from decimal import ROUND_DOWN, Decimal
 from .models import StudyHourRules
 
 HOURS_QUANTUM = Decimal("0.01")
+SESSION_QUANTUM = Decimal("0.1")
+
+_FIELDS = (
+    "credit_course_completion",
+    "credit_engaged_time",
+    "minutes_per_hour",
+    "daily_cap_hours",
+    "study_session_max_hours",
+    "course_credit_max_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,8 @@ class Rules:
     credit_engaged_time: bool = False
     minutes_per_hour: int = 45
     daily_cap_hours: Decimal | None = None
+    study_session_max_hours: Decimal = Decimal("8.0")
+    course_credit_max_hours: Decimal = Decimal("40.0")
 
     def engaged_params(self) -> dict:
         cap = self.daily_cap_hours
@@ -26,20 +38,38 @@ class Rules:
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        for name, value in data.items():
+            if isinstance(value, Decimal):
+                data[name] = str(value)
         data["daily_cap_hours"] = str(self.daily_cap_hours) if self.daily_cap_hours else None
         return data
+
+    def session_credit(self, *, duration_minutes: int) -> Decimal:
+        """A study session's hours: its duration in study hours (``minutes_per_hour``),
+        rounded down to 0.1 h, at most ``study_session_max_hours``."""
+        return session_credit_hours(
+            duration_minutes=duration_minutes,
+            minutes_per_hour=self.minutes_per_hour,
+            ceiling=self.study_session_max_hours,
+        )
 
 
 def rules_current() -> Rules:
     """The rules of the default site (one query; not cached, so never stale)."""
-    row = (
-        StudyHourRules.objects.filter(site__is_default_site=True)
-        .values(
-            "credit_course_completion", "credit_engaged_time", "minutes_per_hour", "daily_cap_hours"
-        )
-        .first()
-    )
+    row = StudyHourRules.objects.filter(site__is_default_site=True).values(*_FIELDS).first()
     return Rules() if row is None else Rules(**row)
+
+
+def session_credit_hours(
+    *, duration_minutes: int, minutes_per_hour: int, ceiling: Decimal
+) -> Decimal:
+    """Hours for a study session of ``duration_minutes``: rounded down to 0.1 h, capped."""
+    if minutes_per_hour <= 0 or duration_minutes <= 0:
+        return Decimal("0.0")
+    hours = (Decimal(duration_minutes) / Decimal(minutes_per_hour)).quantize(
+        SESSION_QUANTUM, rounding=ROUND_DOWN
+    )
+    return min(hours, Decimal(ceiling).quantize(SESSION_QUANTUM, rounding=ROUND_DOWN))
 
 
 def engaged_hours(

@@ -1,9 +1,16 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .admin_views import study_sessions as views
+from .models import StudySession
+from .rules import rules_current
+from .selectors import study_sessions_visible_to
+from .services import audit
 
 
 class StudySessionsMenuItem(MenuItem):
@@ -33,3 +40,42 @@ def register_study_session_urls():
             name="exams_study_session",
         ),
     ]
+
+
+@hooks.register("register_log_actions")
+def register_hours_log_actions(actions):
+    actions.register_action(
+        audit.ACTION_ATTENDANCE_ADDED, _("Add attendance"), _("Attendance added")
+    )
+    actions.register_action(
+        audit.ACTION_ATTENDANCE_REMOVED, _("Remove attendance"), _("Attendance removed")
+    )
+    actions.register_action(
+        audit.ACTION_RULES_CHANGED, _("Change study-hour rules"), _("Study-hour rules changed")
+    )
+    actions.register_action(
+        audit.ACTION_RECOMPUTE, _("Recompute study hours"), _("Study hours recomputed")
+    )
+    actions.register_action(
+        audit.ACTION_COURSE_CREDIT_CHANGED,
+        _("Change course credit"),
+        _("Course credit hours changed"),
+    )
+
+
+@hooks.register("register_audit_log_scope")
+def register_study_session_log_scope():
+    """Managers see audit entries about the study sessions of their units only."""
+    return {StudySession: study_sessions_visible_to}
+
+
+@hooks.register("course_credit_validate")
+def course_credit_within_ceiling(*, course, credit_hours, **_kwargs) -> None:
+    """The study-hour rules' ceiling on a course's credit hours."""
+    ceiling = rules_current().course_credit_max_hours
+    if Decimal(credit_hours or 0) > ceiling:
+        raise ValidationError(
+            _("A course may credit at most %(max)s hours; this one asks for %(hours)s."),
+            code="credit_above_ceiling",
+            params={"max": ceiling, "hours": credit_hours},
+        )

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from cms.selectors import units_visible_to, user_is_manager
 from exams.hours.forms import AttendanceForm, AttendanceImportForm, StudySessionForm
 from exams.hours.models import Attendance, AttendanceChange
+from exams.hours.rules import rules_current
 from exams.hours.selectors import study_sessions_visible_to
 from exams.hours.services import (
     attendance_import,
@@ -57,7 +59,11 @@ class StudySessionCreateView(ManagerMixin, FormView):
     form_class = StudySessionForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "units": units_visible_to(user=self.request.user)}
+        return {
+            **super().get_form_kwargs(),
+            "units": units_visible_to(user=self.request.user),
+            "rules": rules_current(),
+        }
 
     def form_valid(self, form):
         try:
@@ -91,7 +97,15 @@ class StudySessionView(ManagerMixin, TemplateView):
         )
 
     def attendance_form(self, data=None):
-        choices = [(str(m.user_id), f"{m.full_name} ({m.user.username})") for m in self.eligible()]
+        you = _("you: recorded by another manager")
+        choices = [
+            (
+                str(m.user_id),
+                f"{m.full_name} ({m.user.username})"
+                + (f" — {you}" if m.user_id == self.request.user.pk else ""),
+            )
+            for m in self.eligible()
+        ]
         present = Attendance.objects.filter(session=self.session).values_list("user_id", flat=True)
         return AttendanceForm(
             data, choices=choices, initial={"members": [str(pk) for pk in present]}
@@ -120,20 +134,28 @@ class StudySessionView(ManagerMixin, TemplateView):
             Attendance.objects.filter(session=self.session).values_list("user_id", flat=True)
         )
         reason = form.cleaned_data["reason"]
-        added = attendance_record(
-            session=self.session,
-            users=[eligible[pk] for pk in wanted - present if pk in eligible],
-            by=request.user,
-            reason=reason,
-        )
-        removed = 0
-        for pk in present - wanted:
-            if pk in eligible:
-                removed += bool(
-                    attendance_remove(
-                        session=self.session, user=eligible[pk], by=request.user, reason=reason
-                    )
+        try:
+            with transaction.atomic():  # all of the changes, or none
+                added = attendance_record(
+                    session=self.session,
+                    users=[eligible[pk] for pk in wanted - present if pk in eligible],
+                    by=request.user,
+                    reason=reason,
                 )
+                removed = 0
+                for pk in present - wanted:
+                    if pk in eligible:
+                        removed += bool(
+                            attendance_remove(
+                                session=self.session,
+                                user=eligible[pk],
+                                by=request.user,
+                                reason=reason,
+                            )
+                        )
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            return self.render_to_response(self.get_context_data(attendance_form=form), status=400)
         messages.success(
             request,
             _("Attendance saved: %(added)d added, %(removed)d removed.")

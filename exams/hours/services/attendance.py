@@ -1,4 +1,14 @@
-"""Centralised study sessions and their attendance (credited once, corrections kept)."""
+"""Centralised study sessions and their attendance (credited once, corrections kept).
+
+Nobody records their own attendance. A manager may record or remove the attendance of
+members of their unit subtree (``cms.selectors``), never their own: a manager who
+attended is recorded by a second manager of their unit or by a manager of a unit above
+(whose subtree includes them). The refusal holds for ticking, removing and importing,
+for superusers too. Every addition and removal is written to the audit log.
+
+A session's credit is not typed: it is derived from its duration under the rules in force
+when it is scheduled (``Rules.session_credit``), with the rules' ceiling.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +17,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,7 +26,9 @@ from django.utils.translation import gettext as _
 from cms.models import Unit
 from cms.selectors import members_visible_to, units_visible_to
 
-from ..models import Attendance, AttendanceChange, StudySession
+from ..models import Attendance, AttendanceChange, StudyHourEntry, StudySession
+from ..rules import rules_current
+from .audit import ACTION_ATTENDANCE_ADDED, ACTION_ATTENDANCE_REMOVED, hours_log
 from .ledger import ledger_credit_attendance_change
 
 
@@ -28,10 +38,10 @@ def study_session_create(
     topic: str,
     date: date,
     duration_minutes: int,
-    credit_hours: Decimal,
     by: AbstractBaseUser,
 ) -> StudySession:
-    """A study session of a unit the manager ``by`` may see."""
+    """A study session of a unit the manager ``by`` may see; its credit is derived from
+    ``duration_minutes`` by the current rules (``Rules.session_credit``)."""
     if not units_visible_to(user=by).filter(pk=unit.pk).exists():
         raise PermissionDenied(_("You may not create study sessions for this unit."))
     session = StudySession(
@@ -39,7 +49,7 @@ def study_session_create(
         topic=topic,
         date=date,
         duration_minutes=duration_minutes,
-        credit_hours=credit_hours,
+        credit_hours=rules_current().session_credit(duration_minutes=duration_minutes),
         created_by=by,
     )
     session.full_clean()
@@ -57,6 +67,35 @@ def _check_manager(*, session: StudySession, by: AbstractBaseUser) -> None:
         raise PermissionDenied(_("You may not record attendance for this study session."))
 
 
+def own_attendance_refusal() -> str:
+    return _(
+        "You cannot record or remove your own attendance: another manager of your unit, "
+        "or of a unit above it, records it."
+    )
+
+
+def _check_not_self(*, users: Iterable[AbstractBaseUser], by: AbstractBaseUser) -> None:
+    if any(u.pk == by.pk for u in users):
+        raise ValidationError(own_attendance_refusal(), code="own_attendance")
+
+
+def _log_change(*, change: AttendanceChange, entry: StudyHourEntry | None) -> None:
+    added = change.action == AttendanceChange.Action.ADDED
+    hours_log(
+        instance=change.session,
+        action=ACTION_ATTENDANCE_ADDED if added else ACTION_ATTENDANCE_REMOVED,
+        by=change.by,
+        data={
+            "member_id": change.user_id,
+            "member": change.user.get_username(),
+            "session_id": change.session_id,
+            "change_id": change.pk,
+            "hours": str(entry.hours if entry is not None else 0),
+            "reason": change.reason,
+        },
+    )
+
+
 @transaction.atomic
 def attendance_record(
     *,
@@ -69,6 +108,7 @@ def attendance_record(
     is (and credited nothing more). Returns the attendances created now."""
     _check_manager(session=session, by=by)
     users = list(users)
+    _check_not_self(users=users, by=by)
     allowed = set(
         session_eligible_members(session=session, by=by)
         .filter(user__in=[u.pk for u in users])
@@ -103,7 +143,7 @@ def attendance_record(
         except IntegrityError:
             continue  # recorded concurrently by someone else: already present
         change.session = session
-        ledger_credit_attendance_change(change=change)
+        _log_change(change=change, entry=ledger_credit_attendance_change(change=change))
     return created
 
 
@@ -114,6 +154,7 @@ def attendance_remove(
     """Remove a member from a session: the history keeps the removal and the ledger gets a
     negative correction. Removing someone absent changes nothing."""
     _check_manager(session=session, by=by)
+    _check_not_self(users=[user], by=by)
     attendance = Attendance.objects.select_for_update().filter(session=session, user=user).first()
     if attendance is None:
         return None
@@ -125,7 +166,7 @@ def attendance_remove(
         by=by,
         reason=reason[:200],
     )
-    ledger_credit_attendance_change(change=change)
+    _log_change(change=change, entry=ledger_credit_attendance_change(change=change))
     return change
 
 
@@ -180,10 +221,16 @@ def attendance_import(
     wanted = _read_usernames(content=content, filename=filename)
     if not wanted:
         raise ValidationError(_("The file lists no usernames."))
-    User = get_user_model()
     names = {u for _n, u in wanted}
-    users = {u.get_username(): u for u in User.objects.filter(username__in=names)}
-    allowed = set(
+    # Only members the manager may see are looked up: a name outside their units gets the
+    # same answer whether or not it exists elsewhere.
+    visible = {
+        m.user.get_username(): m
+        for m in members_visible_to(user=by)
+        .filter(user__username__in=names)
+        .select_related("user", "unit")
+    }
+    in_session = set(
         session_eligible_members(session=session, by=by)
         .filter(user__username__in=names)
         .values_list("user__username", flat=True)
@@ -192,13 +239,15 @@ def attendance_import(
     good = []
     for line, username in wanted:
         row = AttendanceImportRow(line=line, username=username)
-        if username not in users:
-            row.error = _("Unknown username.")
-        elif username not in allowed:
+        if username not in visible:
+            row.error = _("Not found in your units.")
+        elif username not in in_session:
             row.error = _("Not a member of this session's unit.")
+        elif visible[username].user_id == by.pk:
+            row.error = own_attendance_refusal()
         else:
             row.recorded = True
-            good.append(users[username])
+            good.append(visible[username].user)
         report.append(row)
     unique_good = list({u.pk: u for u in good}.values())
     if unique_good:

@@ -4,6 +4,7 @@ and the recomputation of a period from the raw logs."""
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from exams.tracking.models import WatchBeat
 
 from ..models import AttendanceChange, RecomputeBatch, StudyHourEntry
 from ..rules import HOURS_QUANTUM, Rules, engaged_hours, rules_current
+from .audit import ACTION_RECOMPUTE, hours_log
 
 Source = StudyHourEntry.Source
 
@@ -286,33 +288,72 @@ def _total(queryset) -> Decimal:
     return (queryset.aggregate(s=Sum("hours"))["s"] or Decimal("0")).quantize(HOURS_QUANTUM)
 
 
-@transaction.atomic
+SUPERSEDE_CHUNK = 2000
+
+
+@contextmanager
+def _one_snapshot():
+    """A transaction whose reads all see one snapshot of the database.
+
+    On PostgreSQL the transaction runs at REPEATABLE READ: beats, completions and
+    attendance committed by others while it runs are invisible to it, and so are their
+    ledger entries, which therefore stay live. SQLite runs a write transaction alone
+    (``transaction_mode`` IMMEDIATE), so it needs nothing more. Inside a caller's
+    transaction the caller's isolation level applies.
+    """
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def ledger_recompute(
-    *, date_from: date, date_to: date, dry_run: bool = False, note: str = ""
+    *,
+    date_from: date,
+    date_to: date,
+    dry_run: bool = False,
+    note: str = "",
+    by: AbstractBaseUser | None = None,
 ) -> RecomputeReport:
     """Rebuild the derived ledger entries of ``[date_from, date_to]`` from the raw logs
     (beats, course completions, attendance changes) under the current rules.
 
-    In one transaction: the live derived entries of the period are marked superseded by
-    a new ``RecomputeBatch`` (nothing is deleted) and the rebuilt entries appended. With
-    ``dry_run`` nothing is written and the report says what would change.
+    In one transaction, with one snapshot of the database (``_one_snapshot``): the live
+    derived entries of the period that it read are marked superseded by a new
+    ``RecomputeBatch`` (by id: nothing is deleted, and entries of beats, completions or
+    attendance committed while it runs are left live, since their logs are not in what it
+    rebuilds) and the rebuilt entries appended. The run is written to the audit log
+    (``hours.recompute``, by ``by``; None for the system). With ``dry_run`` nothing is
+    written and the report says what would change. Of two recomputations overlapping on
+    PostgreSQL, the later one fails (serialization error) and writes nothing.
     """
+    with _one_snapshot():
+        return _recompute(date_from=date_from, date_to=date_to, dry_run=dry_run, note=note, by=by)
+
+
+def _recompute(
+    *, date_from: date, date_to: date, dry_run: bool, note: str, by: AbstractBaseUser | None
+) -> RecomputeReport:
     rules = rules_current()
     live = StudyHourEntry.objects.filter(
         superseded_by__isnull=True, date__range=(date_from, date_to)
     )
-    derived = live.filter(DERIVED)
+    old = list(live.filter(DERIVED).values_list("pk", "hours"))
+    old_ids = [pk for pk, _hours in old]
     total_before = _total(live)
-    old_count = derived.count()
+    total_derived = sum((Decimal(hours) for _pk, hours in old), Decimal("0"))
     entries = _derived_entries(date_from=date_from, date_to=date_to, rules=rules)
     new_total = sum((Decimal(e.hours) for e in entries), Decimal("0"))
-    total_after = total_before - _total(derived) + new_total
+    total_after = total_before - total_derived + new_total
     report = RecomputeReport(
         date_from=date_from,
         date_to=date_to,
         total_before=total_before,
         total_after=total_after,
-        superseded=old_count,
+        superseded=len(old_ids),
         created=len(entries),
         dry_run=dry_run,
         entries=entries,
@@ -325,13 +366,32 @@ def ledger_recompute(
         rules=rules.as_dict(),
         total_before=total_before,
         total_after=total_after,
-        entries_superseded=old_count,
+        entries_superseded=len(old_ids),
         entries_created=len(entries),
         note=note[:200],
     )
-    derived.update(superseded_by=batch)
+    for start in range(0, len(old_ids), SUPERSEDE_CHUNK):
+        chunk = old_ids[start : start + SUPERSEDE_CHUNK]
+        StudyHourEntry.objects.filter(pk__in=chunk, superseded_by__isnull=True).update(
+            superseded_by=batch
+        )
     for entry in entries:
         entry.batch = batch
     StudyHourEntry.objects.bulk_create(entries, batch_size=2000)
     report.batch_id = batch.pk
+    hours_log(
+        instance=batch,
+        action=ACTION_RECOMPUTE,
+        by=by,
+        data={
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+            "note": note[:200],
+            "rules": rules.as_dict(),
+            "total_before": str(total_before),
+            "total_after": str(total_after),
+            "entries_superseded": len(old_ids),
+            "entries_created": len(entries),
+        },
+    )
     return report

@@ -64,8 +64,7 @@ def study_session(world, manager):
         unit=world.org.branch_a,
         topic="Weekly study",
         date=date(2026, 3, 5),
-        duration_minutes=90,
-        credit_hours=Decimal("1.5"),
+        duration_minutes=68,  # 68 min ÷ 45 min per study hour = 1.51… → 1.5 h
         by=manager,
     )
 

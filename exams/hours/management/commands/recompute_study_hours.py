@@ -17,7 +17,8 @@ def _date(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Rebuild the study-hour ledger of a period from the raw logs (beats, course "
-        "completions, attendance) under the current rules, in one transaction."
+        "completions, attendance) under the current rules, in one transaction; written to "
+        "the audit log as done by the system, with the note."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         end = _date(date_to) if date_to else today
         if end < start:
             raise CommandError(_("--to is before --from."))
-        report = ledger_recompute(date_from=start, date_to=end, dry_run=dry_run, note=note)
+        report = ledger_recompute(date_from=start, date_to=end, dry_run=dry_run, note=note, by=None)
         self.stdout.write(
             _("Period %(start)s – %(end)s") % {"start": report.date_from, "end": report.date_to}
         )
