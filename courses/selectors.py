@@ -13,6 +13,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from cms import roles
+from cms.models import Unit
 from cms.selectors import (
     unit_ancestor_paths,
     units_visible_to,
@@ -111,7 +112,7 @@ def lesson_credit_refusal(*, user_id: int, lesson_id: int) -> CreditRefusal | No
     courses = CoursePage.objects.live().filter(path=course_path)
     if not (member["is_superuser"] or member["is_staff"] or member["trainer"]):
         unit_path = member["unit_path"] or ""
-        ancestors = [unit_path[:end] for end in range(len(unit_path), 0, -LessonPage.steplen)]
+        ancestors = [unit_path[:end] for end in range(len(unit_path), 0, -Unit.steplen)]
         through = CoursePage.audience_units.through
         courses = courses.filter(
             Q(audience_everyone=True)

@@ -2,7 +2,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Enrolment, LessonProgress
@@ -126,38 +125,3 @@ class TestOrder:
         assert response.context["locked"]
         assert "Text of lesson" not in response.content.decode()
         assert not LessonProgress.objects.filter(lesson=three).exists()
-
-    def test_mark_reading_lesson_done_through_the_page(self, client, org, member, course):
-        # given an enrolled member on the course page
-        one, two, three = lessons(course)
-        client.force_login(member)
-        client.post(reverse("courses:enrol", args=[course.pk]))
-
-        # when they read and mark the required lessons done
-        assert client.get(one.url).status_code == 200
-        response = client.post(reverse("courses:lesson_done", args=[one.pk]))
-        assert response["Location"] == two.url
-        client.post(reverse("courses:lesson_done", args=[three.pk]))
-
-        # then the course page says complete with the hours credited
-        response = client.get(course.url)
-        progress = response.context["progress"]
-        assert progress.is_complete
-        assert progress.hours_credited == Decimal("3.5")
-        assert "3.5" in response.content.decode()
-
-
-def test_marking_a_lesson_of_another_units_course_done_is_404(client, org, member_factory):
-    # given a course for the west branch only, and a member of branch A
-    course = make_course("West only", audience=[org.west_branch])
-    lesson = make_lesson(course, "Reading")
-    outsider = member_factory(org.branch_a, username="outsider")
-    client.force_login(outsider)
-
-    # when they post "done" for its lesson
-    response = client.post(reverse("courses:lesson_done", args=[lesson.pk]))
-
-    # then it is not found and nothing is recorded
-    assert response.status_code == 404
-    assert not LessonProgress.objects.filter(user=outsider).exists()
-    assert not Enrolment.objects.filter(user=outsider).exists()

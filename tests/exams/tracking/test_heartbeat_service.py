@@ -1,231 +1,62 @@
-"""The adversarial table: each watching pattern with the credit it must earn.
-
-Time is controlled by passing ``now`` to the service; nothing sleeps.
-"""
+"""``heartbeat_record``: the one path of a beat (service level, server time passed in)."""
 
 import os
 import threading
 import uuid
-from dataclasses import dataclass
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection, connections
 from django.db.models import Sum
-from exams.models import WatchBeat, WatchClaim, WatchSession, WatchSummary
-from exams.services import HeartbeatRefused, heartbeat_record
-from exams.services.audit import watch_log_replay
 
 from courses.models import LessonProgress
+from exams.tracking.audit import watch_log_replay
+from exams.tracking.models import WatchBeat, WatchClaim, WatchSession, WatchSummary
+from exams.tracking.services import BeatInput, HeartbeatRefused, heartbeat_record
 
-from ..conftest import at, make_course, make_video_lesson
-
-
-@dataclass
-class B:
-    """One scripted beat: tab (a page load), seq, server second, played interval."""
-
-    tab: str
-    seq: int
-    t: float
-    frm: float | None = None
-    to: float | None = None
-    playing: bool = True
-    visible: bool = True
-    event: str = "tick"
-    lesson: str = "video"
+from ..conftest import at, make_course, make_video_lesson, send_beat
 
 
-def send(world, user, beat: B, tabs: dict):
-    session = tabs.setdefault(beat.tab, uuid.uuid4())
-    lesson = getattr(world, beat.lesson)
-    return heartbeat_record(
-        user=user,
-        lesson_id=lesson.pk,
-        payload={
-            "session": session,
-            "seq": beat.seq,
-            "from": beat.frm,
-            "to": beat.to,
-            "rate": 1.0,
-            "event": beat.event,
-            "position": beat.to,
-            "playing": beat.playing,
-            "visible": beat.visible,
-        },
-        now=at(beat.t),
-    )
-
-
-def ticks(tab, start_seq, t0, media0, n, step=15.0, media_step=15.0, lesson="video"):
-    return [
-        B(
-            tab,
-            start_seq + i,
-            t0 + step * (i + 1),
-            media0 + media_step * i,
-            media0 + media_step * (i + 1),
-            lesson=lesson,
+def watch(user, lesson, *, session=None, beats, step=15.0, t0=0.0, media_step=15.0, seq0=1):
+    """``beats`` ticks after an opening beat; returns the last result."""
+    session = session or uuid.uuid4()
+    if seq0 == 1:
+        send_beat(user, lesson, session=session, seq=0, t=t0, playing=False, event="play")
+    result = None
+    for i in range(seq0, seq0 + beats):
+        a = media_step * (i - 1)
+        result = send_beat(
+            user, lesson, session=session, seq=i, t=t0 + step * i, played=(a, a + media_step)
         )
-        for i in range(n)
-    ]
+    return result
 
 
-def play(tab, t, lesson="video", seq=0):
-    return B(tab, seq, t, playing=False, event="play", lesson=lesson)
-
-
-CASES = {
-    "normal viewing": ([play("a", 0), *ticks("a", 1, 0, 0, 8)], 120, 120),
-    "2x speed is trimmed to 1.5x": (
-        [play("a", 0), *ticks("a", 1, 0, 0, 4, media_step=30)],
-        90,
-        60,
-    ),
-    "seek to the end covers nothing": (
-        [
-            play("a", 0),
-            B("a", 1, 2, 0, 2, event="seek"),
-            B("a", 2, 4, 598, 600, event="ended"),
-        ],
-        4,
-        4,
-    ),
-    "a seek reported as played is trimmed": (
-        [play("a", 0), B("a", 1, 2, 0, 600, event="seek")],
-        3,
-        2,
-    ),
-    "scrubbing back and forth": (
-        [
-            play("a", 0),
-            B("a", 1, 10, 0, 10),
-            B("a", 2, 20, 5, 15),
-            B("a", 3, 30, 0, 10),
-            B("a", 4, 40, 10, 20),
-        ],
-        20,
-        40,
-    ),
-    "a replayed beat credits nothing": (
-        [play("a", 0), *ticks("a", 1, 0, 0, 2), B("a", 2, 40, 15, 30), B("a", 1, 41, 0, 15)],
-        30,
-        30,
-    ),
-    "beats out of order": (
-        [play("a", 0), B("a", 2, 30, 15, 30), B("a", 1, 31, 0, 15), B("a", 3, 45, 30, 45)],
-        45,
-        # seq 2 came 30 s after seq 0: its gap is capped at 15 + 5; seq 1 then earns the
-        # one second since seq 2, seq 3 the 14 s since seq 1.
-        20 + 1 + 14,
-    ),
-    "two tabs at once": (
-        [
-            play("a", 0),
-            play("b", 7),
-            *sorted(
-                ticks("a", 1, 0, 0, 4) + ticks("b", 1, 7, 100, 3),
-                key=lambda b: b.t,
-            ),
-        ],
-        60 + 45,
-        60,
-    ),
-    "two devices at once (video and reading)": (
-        [
-            play("a", 0),
-            play("b", 5, lesson="reading"),
-            *sorted(
-                ticks("a", 1, 0, 0, 4)
-                + [B("b", i, 5 + 15 * i, lesson="reading", playing=False) for i in (1, 2, 3)],
-                key=lambda b: b.t,
-            ),
-        ],
-        60,
-        60,
-    ),
-    "tab hidden 10 minutes while playing": (
-        [
-            play("a", 0),
-            *ticks("a", 1, 0, 0, 2),
-            # the video ran on in the hidden tab to its end; back in the tab the member
-            # seeks to where they left and goes on
-            B("a", 3, 630, 30, 600, visible=False, event="show"),
-            B("a", 4, 645, 30, 45),
-        ],
-        45,
-        45,
-    ),
-    "offline for a while, then resuming": (
-        [
-            play("a", 0),
-            *ticks("a", 1, 0, 0, 2),
-            # offline from t=30 to t=90: four beats queued, sent on reconnection
-            B("a", 3, 91, 30, 45),
-            B("a", 4, 92, 45, 60),
-            B("a", 5, 93, 60, 75),
-            B("a", 6, 94, 75, 90),
-            B("a", 7, 109, 90, 105),
-        ],
-        105,
-        30 + 20 + 1 + 1 + 1 + 15,
-    ),
-    "a second tab after two remembered beats of the first": (
-        [
-            play("a", 0),
-            play("b", 5),
-            B("a", 1, 15, 0, 15),
-            # a's next beat follows a's own write: the server may use what it remembers
-            B("a", 2, 30, 15, 30),
-            # b played from 5 s to 31 s, a gap capped to the last 20 s: 11–31, of which
-            # a already has 11–30
-            B("b", 1, 31, 100, 126),
-        ],
-        30 + 26,
-        30 + 1,
-    ),
-    "an interval beyond the duration": (
-        [play("a", 0), B("a", 1, 20, 590, 610), B("a", 2, 40, 700, 800)],
-        10,
-        40,
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_adversarial_table(world, name):
-    script, coverage, engaged = CASES[name]
-    tabs: dict = {}
-    for beat in script:
-        send(world, world.alice, beat, tabs)
-    video = WatchSummary.objects.get(user=world.alice, lesson=world.video)
-    assert video.coverage_seconds == pytest.approx(coverage, abs=1e-9)
-    total_engaged = WatchSummary.objects.filter(user=world.alice).aggregate(
-        s=Sum("engaged_seconds")
-    )["s"]
-    assert total_engaged == pytest.approx(engaged, abs=1e-9)
-    # the per-beat log explains the summary exactly, and replaying the raw beats alone
-    # gives every beat the credit it was given
-    beats = WatchBeat.objects.filter(user=world.alice)
-    assert beats.aggregate(s=Sum("engaged_seconds"))["s"] == pytest.approx(engaged, abs=1e-9)
-    assert watch_log_replay(user=world.alice) == []
-
-
-def test_replay_answers_200_with_current_figures(world):
-    tabs: dict = {}
-    send(world, world.alice, play("a", 0), tabs)
-    first = send(world, world.alice, B("a", 1, 15, 0, 15), tabs)
-    again = send(world, world.alice, B("a", 1, 16, 0, 15), tabs)
+def test_replay_answers_with_current_figures_and_credits_nothing(world):
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
+    first = send_beat(world.alice, world.video, session=s, seq=1, t=15, played=(0, 15))
+    again = send_beat(world.alice, world.video, session=s, seq=1, t=16, played=(0, 600))
     assert again.duplicate and not first.duplicate
     assert (again.coverage, again.engaged_seconds) == (first.coverage, first.engaged_seconds)
+    assert again.credited_engaged == 0 and again.credited_coverage == 0
     assert WatchBeat.objects.count() == 2
+    # the replay did not move the session's clock: the next beat's window starts at 15
+    nxt = send_beat(world.alice, world.video, session=s, seq=2, t=30, played=(15, 30))
+    assert nxt.credited_engaged == 15
+
+
+def test_first_beat_credits_nothing(world):
+    result = send_beat(
+        world.alice, world.video, session=uuid.uuid4(), seq=0, t=0, played=(0, 600), event="ended"
+    )
+    assert result.credited_engaged == 0 and result.credited_coverage == 0
+    assert result.coverage == 0 and not result.completed
 
 
 def test_a_beat_for_another_members_session_is_refused(world):
-    tabs: dict = {}
-    send(world, world.alice, play("a", 0), tabs)
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
     with pytest.raises(HeartbeatRefused) as refused:
-        send(world, world.bob, B("a", 1, 15, 0, 15), tabs)
+        send_beat(world.bob, world.video, session=s, seq=1, t=15, played=(0, 15))
     assert refused.value.status == 403
     assert WatchBeat.objects.count() == 1
     assert not WatchSummary.objects.filter(user=world.bob).exists()
@@ -233,59 +64,109 @@ def test_a_beat_for_another_members_session_is_refused(world):
 
 def test_a_beat_for_a_lesson_outside_the_audience_is_refused(world):
     with pytest.raises(HeartbeatRefused) as refused:
-        send(world, world.alice, play("a", 0, lesson="west_lesson"), {})
+        send_beat(world.alice, world.west_lesson, session=uuid.uuid4(), seq=0, t=0)
     assert refused.value.status == 404
     assert not WatchSession.objects.exists() and not WatchBeat.objects.exists()
 
 
 def test_a_session_cannot_switch_lesson(world):
-    tabs: dict = {}
-    send(world, world.alice, play("a", 0), tabs)
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
     with pytest.raises(HeartbeatRefused) as refused:
-        send(world, world.alice, B("a", 1, 15, lesson="reading"), tabs)
+        send_beat(world.alice, world.reading, session=s, seq=1, t=15, playing=False)
     assert refused.value.status == 400
 
 
-@pytest.mark.parametrize(("covered", "complete"), [(555, False), (570, True)])
-def test_completion_exactly_at_the_threshold(world, covered, complete):
+def test_refusal_checked_on_every_beat_not_only_the_first(world):
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
+    send_beat(world.alice, world.video, session=s, seq=1, t=15, played=(0, 15))
+    world.video.unpublish()
+    with pytest.raises(HeartbeatRefused) as refused:
+        send_beat(world.alice, world.video, session=s, seq=2, t=30, played=(15, 30))
+    assert refused.value.status == 404
+    assert WatchSummary.objects.get().engaged_seconds == 15
+
+
+@pytest.mark.parametrize(
+    ("beats", "step", "complete"),
+    [
+        (38, 15.0, True),  # 570 s covered, 570 s engaged
+        (37, 15.0, False),  # 555 s covered
+        # 1.5×: 22.5 media seconds per 15 s beat. 26 beats: 585 covered but 390 engaged
+        (26, 15.0, False),
+        (27, 15.0, True),  # 600 covered (clamped), 405 engaged ≥ 400
+    ],
+)
+def test_completion_needs_coverage_and_watching_time(world, beats, step, complete):
     course = make_course()
     lesson = make_video_lesson(course, duration=600.0)
-    world.single = lesson
-    tabs: dict = {}
-    send(world, world.alice, play("a", 0, lesson="single"), tabs)
-    n = covered // 15
-    result = None
-    for beat in ticks("a", 1, 0, 0, n, lesson="single"):
-        result = send(world, world.alice, beat, tabs)
-    assert result.coverage == covered
+    media_step = 15.0 if beats > 30 else 22.5
+    result = watch(world.alice, lesson, beats=beats, step=step, media_step=media_step)
     assert result.completed is complete
     done = LessonProgress.objects.filter(
         user=world.alice, lesson=lesson, state=LessonProgress.State.DONE
     ).exists()
     assert done is complete
+    summary = WatchSummary.objects.get(user=world.alice, lesson=lesson)
+    assert (summary.completed_at is not None) is complete
+    assert summary.coverage_seconds <= 1.5 * summary.engaged_seconds + 1e-9
+
+
+def test_video_engaged_capped_at_twice_the_duration(world):
+    course = make_course()
+    lesson = make_video_lesson(course, duration=60.0)
+    result = watch(world.alice, lesson, beats=20)  # 300 s of "watching" a 60 s video
+    assert result.engaged_seconds == 120
+    assert result.coverage == 60
 
 
 def test_reading_lesson_engaged_capped_at_twice_the_estimate_and_completes(world):
-    tabs: dict = {}
-    send(world, world.alice, play("r", 0, lesson="reading"), tabs)
+    s = uuid.uuid4()
+    send_beat(world.alice, world.reading, session=s, seq=0, t=0, playing=False)
     result = None
     for i in range(1, 61):  # 15 minutes visible on a 5-minute reading
-        result = send(world, world.alice, B("r", i, 15 * i, lesson="reading", playing=False), tabs)
+        result = send_beat(world.alice, world.reading, session=s, seq=i, t=15 * i, playing=False)
+        if i == 19:
+            assert not result.completed  # 285 s
+        if i == 20:
+            assert result.completed  # 300 s
     assert result.engaged_seconds == 600
-    assert result.completed
     assert result.coverage == 0
 
 
-def test_one_heartbeat_is_a_few_queries(world, django_assert_max_num_queries):
-    tabs: dict = {}
-    send(world, world.alice, play("a", 0), tabs)
-    send(world, world.alice, B("a", 1, 15, 0, 15), tabs)
-    # PostgreSQL: read (session + summary + claim + replay check), write (one statement:
-    # claim version check, beat insert, session and summary updates). Elsewhere the write
-    # is a transaction of a few statements.
-    most = 2 if connection.vendor == "postgresql" else 10
-    with django_assert_max_num_queries(most):
-        send(world, world.alice, B("a", 2, 30, 15, 30), tabs)
+def test_crediting_beat_writes_its_ledger_entry(world):
+    from exams.hours.models import StudyHourEntry
+    from tests.exams.hours.test_ledger import set_rules
+
+    set_rules(credit_course_completion=False, credit_engaged_time=True, minutes_per_hour=45)
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
+    send_beat(world.alice, world.video, session=s, seq=1, t=15, played=(0, 15))
+    assert not StudyHourEntry.objects.filter(user=world.alice).exists()  # 15 s < 27 s
+    result = send_beat(world.alice, world.video, session=s, seq=2, t=30, played=(15, 30))
+    assert result.credited_engaged == 15
+    entry = StudyHourEntry.objects.get(user=world.alice)
+    last = WatchBeat.objects.get(session__uuid=s, seq=2)
+    assert entry.key == f"beat:{last.pk}" and entry.beat_id == last.pk
+    assert entry.lesson_id == world.video.pk
+
+
+def test_one_heartbeat_is_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    s = uuid.uuid4()
+    send_beat(world.alice, world.video, session=s, seq=0, t=0, playing=False)
+    send_beat(world.alice, world.video, session=s, seq=1, t=15, played=(0, 15))
+    with django_assert_max_num_queries(16):
+        send_beat(world.alice, world.video, session=s, seq=2, t=30, played=(15, 30))
+
+
+def test_audit_replay_finds_a_tampered_credit(world):
+    watch(world.alice, world.video, beats=4)
+    assert watch_log_replay(user=world.alice) == []
+    beat = WatchBeat.objects.get(seq=2)
+    WatchBeat.objects.filter(pk=beat.pk).update(engaged_seconds=99)
+    differences = watch_log_replay(user=world.alice)
+    assert [d.beat_id for d in differences] == [beat.pk]
 
 
 @pytest.mark.skipif(
@@ -293,11 +174,11 @@ def test_one_heartbeat_is_a_few_queries(world, django_assert_max_num_queries):
 )
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_beats_of_two_tabs_credit_each_second_once(org, member_factory):
-    """Two tabs of one member, beats racing from two threads on two connections."""
+    """Two tabs of one member, beats racing from two threads on two connections, each
+    beat also sent twice at once."""
     course = make_course()
     lesson = make_video_lesson(course, duration=3600.0)
     alice = member_factory(org.branch_a, username="alice")
-    world = SimpleNamespace(video=lesson)
     sessions = {"a": uuid.uuid4(), "b": uuid.uuid4()}
     barrier = threading.Barrier(2)
     errors = []
@@ -306,13 +187,20 @@ def test_concurrent_beats_of_two_tabs_credit_each_second_once(org, member_factor
         try:
             barrier.wait()
             for i in range(0, 41):
-                beat = (
-                    B(name, 0, 0, playing=False, event="play")
-                    if i == 0
-                    else B(name, i, 15 * i, media0 + 15 * (i - 1), media0 + 15 * i)
+                played = None if i == 0 else (media0 + 15 * (i - 1), media0 + 15 * i)
+                beat = BeatInput(
+                    session=sessions[name],
+                    seq=i,
+                    event="tick" if i else "play",
+                    playing=bool(i),
+                    visible=True,
+                    from_seconds=played[0] if played else None,
+                    to_seconds=played[1] if played else None,
                 )
-                send(world, alice, beat, sessions)
-                send(world, alice, beat, sessions)  # and every beat replayed at once
+                for _ in range(2):
+                    heartbeat_record(
+                        user_id=alice.pk, lesson_id=lesson.pk, beat=beat, now=at(15 * i)
+                    )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -323,11 +211,12 @@ def test_concurrent_beats_of_two_tabs_credit_each_second_once(org, member_factor
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors, errors
     summary = WatchSummary.objects.get(user=alice, lesson=lesson)
-    assert summary.coverage_seconds == 2 * 600
     assert summary.engaged_seconds == 600  # both tabs played the same 600 wall-clock seconds
+    assert summary.coverage_seconds == 600  # one of the two tabs got each window
     assert WatchBeat.objects.filter(user=alice).count() == 82
-    # every stored beat moved the claim once, and nothing else did
-    assert WatchClaim.objects.get(user=alice).version == 82
+    assert WatchBeat.objects.filter(user=alice).aggregate(s=Sum("engaged_seconds"))["s"] == 600
+    assert WatchClaim.objects.get(user=alice).day_seconds == 600
     assert watch_log_replay(user=alice) == []
+    assert connection.vendor == "postgresql"
