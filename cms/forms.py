@@ -11,7 +11,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from . import roles
 from .importing.validation import PHONE_RE
 from .models import MemberProfile, Unit
-from .selectors import units_visible_to, user_unit
+from .selectors import members_visible_to, units_visible_to, user_unit
 from .services import UnitMoveError, member_create, member_update, unit_create, unit_update
 
 ROLE_CHOICES = [
@@ -110,11 +110,26 @@ class MemberProfileForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _visible_units(self.for_user)
+        current = None
         if self.instance.pk:
             names = set(self.instance.user.groups.values_list("name", flat=True))
-            self.fields["role"].initial = next(
+            current = next(
                 (role for role in reversed(roles.ALL_ROLES) if role in names), roles.MEMBERS
             )
+            self.fields["role"].initial = current
+        self._limit_roles(current)
+
+    def _limit_roles(self, current: str | None) -> None:
+        """Offer only the roles the user may give; a role they may not give stays as it is."""
+        grantable = roles.grantable_roles(user=self.for_user)
+        field = self.fields["role"]
+        if current is not None and current not in grantable:
+            field.disabled = True
+            field.help_text = _(
+                "Only an administrator changes this role: it applies to the whole organisation."
+            )
+            return
+        field.choices = [(value, label) for value, label in ROLE_CHOICES if value in grantable]
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))
@@ -143,7 +158,15 @@ class MemberCreateForm(MemberProfileForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("This username already exists."))
+            if self.for_user is None or self.for_user.is_superuser:
+                raise forms.ValidationError(_("This username already exists."))
+            # Only what the user may see: a username taken elsewhere is "not found".
+            visible = members_visible_to(user=self.for_user).filter(user__username__iexact=username)
+            if visible.exists():
+                raise forms.ValidationError(_("This username already exists in your units."))
+            raise forms.ValidationError(
+                _("This username cannot be used: it was not found in your units.")
+            )
         return username
 
     def save(self, commit: bool = True) -> MemberProfile:

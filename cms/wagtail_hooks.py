@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from .admin_views import imports
+from .admin_views.audit import log_entry_models_scope
 from .admin_views.members import MemberViewSet
 from .admin_views.units import UnitViewSet
 
@@ -56,3 +57,8 @@ def register_import_urls():
             name="cms_member_import_cancel",
         ),
     ]
+
+
+@hooks.register("register_log_actions", order=1000)  # after Wagtail's own registrations
+def scope_site_history(actions):
+    log_entry_models_scope(actions.log_entry_models)

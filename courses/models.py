@@ -1,22 +1,32 @@
 import logging
+import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import jieba
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import AbstractGroupApprovalTask, Page, WorkflowState
 from wagtail.search import index
+from wagtail.signals import workflow_approved
 
 from cms import roles
 
 from .blocks import LessonBodyBlock
+
+if TYPE_CHECKING:
+    from media_pipeline.models import LectureVideo
 
 jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every first search
 
@@ -34,6 +44,176 @@ def segment_for_search(*texts: str) -> str:
             if any(ch.isalnum() for ch in word):
                 seen.setdefault(word, None)
     return " ".join(seen)
+
+
+# Credit hours ---------------------------------------------------------------------------
+# A course's credit is checked against the study time behind it whenever either changes in
+# the admin (the course and lesson forms) and again when "Course review" approves it.
+
+COURSE_CREDIT_HOOK = "course_credit_validate"
+"""Hook point for higher layers: ``fn(course=..., credit_hours=..., estimated_minutes_total=...)``
+raises ``ValidationError`` to refuse a credit (exams registers the study-hour rules' ceiling)."""
+
+MINUTES_PER_CREDIT_HOUR = 45  # one credit hour (学时) is one 45-minute class period
+
+
+def lesson_video(body) -> "LectureVideo | None":
+    """The first lecture video of a lesson body (a stream value), or None."""
+    for block in body or []:
+        if block.block_type == "lecture_video" and block.value.get("video") is not None:
+            return block.value["video"]
+    return None
+
+
+def lesson_study_minutes(*, estimated_minutes: int | None, video: "LectureVideo | None") -> int:
+    """A lesson's study time: its estimate, or its lecture video's length when longer."""
+    video_minutes = math.ceil((getattr(video, "duration", 0) or 0) / 60)
+    return max(estimated_minutes or 0, video_minutes)
+
+
+def course_study_minutes(
+    *, course: "CoursePage", lesson_pk: int | None = None, lesson_minutes: int = 0
+) -> int:
+    """Minutes of the course's required lessons, each as last saved (drafts included).
+
+    ``lesson_minutes`` stands for the lesson ``lesson_pk`` (a new lesson when ``None``)
+    as it is about to be saved: 0 when it is not required.
+    """
+    total = lesson_minutes
+    if course.pk is None:
+        return total
+    for lesson in LessonPage.objects.child_of(course).exclude(pk=lesson_pk):
+        if lesson.has_unpublished_changes:
+            lesson = lesson.get_latest_revision_as_object()
+        if lesson.required_for_completion:
+            total += lesson.study_minutes
+    return total
+
+
+def course_credit_errors(
+    *, course: "CoursePage", credit_hours: Decimal, estimated_minutes_total: int
+) -> list[ValidationError]:
+    """Why ``credit_hours`` cannot be the course's credit; empty when it can.
+
+    The rule of this layer: every credit hour needs ``MINUTES_PER_CREDIT_HOUR`` minutes of
+    required lessons. Hooks registered as ``COURSE_CREDIT_HOOK`` add theirs.
+    """
+    credit_hours = Decimal(credit_hours or 0)
+    errors: list[ValidationError] = []
+    needed = math.ceil(credit_hours * MINUTES_PER_CREDIT_HOUR)
+    if estimated_minutes_total < needed:
+        errors.append(
+            ValidationError(
+                _(
+                    "%(hours)s credit hours need at least %(needed)d minutes of required "
+                    "lessons (%(per_hour)d minutes per credit hour); the course's required "
+                    "lessons add up to %(minutes)d minutes."
+                ),
+                code="credit_exceeds_study_time",
+                params={
+                    "hours": credit_hours,
+                    "needed": needed,
+                    "per_hour": MINUTES_PER_CREDIT_HOUR,
+                    "minutes": estimated_minutes_total,
+                },
+            )
+        )
+    for fn in hooks.get_hooks(COURSE_CREDIT_HOOK):
+        try:
+            fn(
+                course=course,
+                credit_hours=credit_hours,
+                estimated_minutes_total=estimated_minutes_total,
+            )
+        except ValidationError as error:
+            errors.extend(error.error_list)
+    return errors
+
+
+def page_credit_errors(*, page: Page) -> list[ValidationError]:
+    """The credit rules for a course or lesson page as it is about to be published."""
+    page = page.specific
+    if isinstance(page, CoursePage):
+        return course_credit_errors(
+            course=page,
+            credit_hours=page.credit_hours,
+            estimated_minutes_total=course_study_minutes(course=page),
+        )
+    if isinstance(page, LessonPage):
+        course = page.get_parent().specific
+        draft = course.get_latest_revision_as_object() if course.has_unpublished_changes else course
+        minutes = page.study_minutes if page.required_for_completion else 0
+        return course_credit_errors(
+            course=course,
+            credit_hours=max(course.credit_hours, draft.credit_hours),
+            estimated_minutes_total=course_study_minutes(
+                course=course, lesson_pk=page.pk, lesson_minutes=minutes
+            ),
+        )
+    return []
+
+
+# The POST keys of Wagtail's page edit view that send a page towards publication.
+PUBLISHING_ACTIONS = (
+    "action-submit",
+    "action-restart-workflow",
+    "action-publish",
+    "action-workflow-action",
+)
+
+
+class CreditCheckedPageForm(WagtailAdminPageForm):
+    """Checks the credit rules when the page goes towards publication (submitted for review,
+    published, or approved from the editor); drafts and previews are saved as they are,
+    since a course is written lesson by lesson. "Course review" checks again on approval."""
+
+    def is_publishing(self) -> bool:
+        return any(self.data.get(key) for key in PUBLISHING_ACTIONS)
+
+
+class CoursePageForm(CreditCheckedPageForm):
+    """Refuses a credit that breaks the credit rules (``course_credit_errors``)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        credit_hours = cleaned_data.get("credit_hours")
+        if credit_hours is not None and self.is_publishing():
+            for error in course_credit_errors(
+                course=self.instance,
+                credit_hours=credit_hours,
+                estimated_minutes_total=course_study_minutes(course=self.instance),
+            ):
+                self.add_error("credit_hours", error)
+        return cleaned_data
+
+
+class LessonPageForm(CreditCheckedPageForm):
+    """Refuses a change of study time or required flag that leaves the course's credit
+    without the study time it needs."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.is_publishing() or not {"estimated_minutes", "body"} <= cleaned_data.keys():
+            return cleaned_data
+        course = (self.instance.get_parent() if self.instance.pk else self.parent_page).specific
+        if not isinstance(course, CoursePage):
+            return cleaned_data
+        minutes = 0
+        if cleaned_data.get("required_for_completion"):
+            minutes = lesson_study_minutes(
+                estimated_minutes=cleaned_data["estimated_minutes"],
+                video=lesson_video(cleaned_data["body"]),
+            )
+        draft = course.get_latest_revision_as_object() if course.has_unpublished_changes else course
+        for error in course_credit_errors(
+            course=course,
+            credit_hours=max(course.credit_hours, draft.credit_hours),
+            estimated_minutes_total=course_study_minutes(
+                course=course, lesson_pk=self.instance.pk, lesson_minutes=minutes
+            ),
+        ):
+            self.add_error("estimated_minutes", error)
+        return cleaned_data
 
 
 class Topic(models.Model):
@@ -140,6 +320,7 @@ class CoursePage(Page):
     )
     search_terms = models.TextField(_("search terms"), blank=True, editable=False)
 
+    base_form_class = CoursePageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
@@ -203,6 +384,7 @@ class LessonPage(Page):
         _("estimated reading or viewing time (minutes)"), default=0
     )
 
+    base_form_class = LessonPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("body"),
@@ -222,10 +404,13 @@ class LessonPage(Page):
     @property
     def lecture_video(self):
         """The first ``LectureVideo`` in the body, or None."""
-        for block in self.body:
-            if block.block_type == "lecture_video" and block.value.get("video") is not None:
-                return block.value["video"]
-        return None
+        return lesson_video(self.body)
+
+    @property
+    def study_minutes(self) -> int:
+        return lesson_study_minutes(
+            estimated_minutes=self.estimated_minutes, video=self.lecture_video
+        )
 
     @property
     def is_reading_lesson(self) -> bool:
@@ -376,3 +561,74 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson} · {self.state}"
+
+
+class CourseReviewTask(AbstractGroupApprovalTask):
+    """The step of "Course review": members of the chosen groups approve or request changes.
+
+    Unlike Wagtail's group approval, nobody reviews their own work (the submitter and the
+    authors of unpublished revisions get no actions), the credit rules are checked again on
+    approval, and an approval publishes the approved revision as the approver, the approval
+    being the right to publish: no group needs the publish permission, so nothing below a
+    superuser goes live without a second person.
+    """
+
+    class Meta:
+        verbose_name = _("course review task")
+        verbose_name_plural = _("course review tasks")
+
+    @staticmethod
+    def authors(obj: Page) -> set[int]:
+        """Who submitted the changes under review or wrote a revision not yet published."""
+        state = obj.current_workflow_state
+        ids = {state.requested_by_id} if state else set()
+        revisions = obj.revisions
+        if obj.live_revision_id:
+            revisions = revisions.filter(pk__gt=obj.live_revision_id)
+        ids.update(revisions.values_list("user_id", flat=True))
+        ids.discard(None)
+        return ids
+
+    def user_may_review(self, obj: Page, user: AbstractBaseUser) -> bool:
+        return user.is_superuser or user.pk not in self.authors(obj)
+
+    def get_actions(self, obj, user):
+        actions = super().get_actions(obj, user)
+        if actions and not self.user_may_review(obj, user):
+            return []
+        return actions
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser:
+            return states
+        return states.exclude(workflow_state__requested_by=user)
+
+    @transaction.atomic
+    def on_action(self, task_state, user, action_name, **kwargs):
+        obj = task_state.workflow_state.content_object
+        if action_name not in {name for name, _label, _modal in self.get_actions(obj, user)}:
+            raise PermissionDenied
+        if action_name != "approve":
+            return super().on_action(task_state, user, action_name, **kwargs)
+        problems = page_credit_errors(page=obj.get_latest_revision_as_object())
+        if problems:
+            # Refused with the reason, which the authors read in the workflow history.
+            task_state.reject(user=user, comment=" ".join(ValidationError(problems).messages))
+            return None
+        task_state.approve(user=user, update=False, **kwargs)  # logged with the approver
+        workflow_state = task_state.workflow_state
+        if workflow_state.get_next_task() is not None:
+            workflow_state.update(user=user)
+        else:
+            _workflow_publish_approved(workflow_state=workflow_state, user=user)
+        return None
+
+
+def _workflow_publish_approved(*, workflow_state: WorkflowState, user: AbstractBaseUser) -> None:
+    """``WorkflowState.finish`` where the approval, not a publish permission, allows publishing."""
+    workflow_state.status = WorkflowState.STATUS_APPROVED
+    workflow_state.save(update_fields=["status"])
+    revision = workflow_state.content_object.get_latest_revision()
+    revision.publish(user=user, skip_permission_checks=True)  # logged as published by the approver
+    workflow_approved.send(sender=WorkflowState, instance=workflow_state, user=user)

@@ -22,6 +22,8 @@ DATA_MIGRATIONS = [
     ),
     ("courses.migrations.0003_managers_publish_course_section", "grant"),
     ("media_pipeline.migrations.0003_trainers_manage_lecture_videos", "grant"),
+    ("cms.migrations.0004_grant_organisation_roles_permission", "create"),
+    ("courses.migrations.0004_course_review_task_approves_and_publishes", "forward"),
 ]
 
 

@@ -19,7 +19,7 @@ from cms.models import MemberProfile
 from cms.selectors import members_visible_to
 
 from .imports import user_may_import
-from .scoping import ScopedListingMixin, ScopedObjectMixin
+from .scoping import ScopedListingMixin, ScopedObjectListingMixin, ScopedObjectMixin
 from .units import UnitChoiceFilter
 
 
@@ -104,11 +104,11 @@ class MemberDeleteView(MemberScope, ScopedObjectMixin, generic.DeleteView):
         raise PermissionDenied
 
 
-class MemberHistoryView(MemberScope, ScopedObjectMixin, history.HistoryView):
+class MemberHistoryView(MemberScope, ScopedObjectListingMixin, history.HistoryView):
     pass
 
 
-class MemberUsageView(MemberScope, ScopedObjectMixin, usage.UsageView):
+class MemberUsageView(MemberScope, ScopedObjectListingMixin, usage.UsageView):
     pass
 
 

@@ -12,13 +12,25 @@ class ScopeMixin:
 
 
 class ScopedListingMixin(ScopeMixin):
+    """Index views: the listing is the scoped queryset."""
+
     def get_base_queryset(self) -> QuerySet:
         return self.scoped_queryset()
 
 
 class ScopedObjectMixin(ScopeMixin):
-    def get_queryset(self) -> QuerySet:  # edit and delete views
+    """Edit and delete views: the object is looked up in the scoped queryset."""
+
+    def get_queryset(self) -> QuerySet:
         return self.scoped_queryset()
 
-    def get_base_object_queryset(self) -> QuerySet:  # history and usage views
+
+class ScopedObjectListingMixin(ScopeMixin):
+    """History and usage views: the object is looked up in the scoped queryset.
+
+    Only the object lookup is scoped; the listing (log entries, references) stays the
+    view's own, which a ``get_queryset`` override would replace with the scoped objects.
+    """
+
+    def get_base_object_queryset(self) -> QuerySet:
         return self.scoped_queryset()

@@ -16,7 +16,7 @@ from cms.forms import UnitForm
 from cms.models import Unit
 from cms.selectors import unit_yearly_targets, units_visible_to
 
-from .scoping import ScopedListingMixin, ScopedObjectMixin
+from .scoping import ScopedListingMixin, ScopedObjectListingMixin, ScopedObjectMixin
 
 
 def _depth_choices() -> list[tuple[int, str]]:
@@ -106,11 +106,11 @@ class UnitDeleteView(UnitScope, ScopedObjectMixin, generic.DeleteView):
             return redirect(self.get_success_url())
 
 
-class UnitHistoryView(UnitScope, ScopedObjectMixin, history.HistoryView):
+class UnitHistoryView(UnitScope, ScopedObjectListingMixin, history.HistoryView):
     pass
 
 
-class UnitUsageView(UnitScope, ScopedObjectMixin, usage.UsageView):
+class UnitUsageView(UnitScope, ScopedObjectListingMixin, usage.UsageView):
     pass
 
 

@@ -13,7 +13,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from cms.models import Unit
-from cms.selectors import units_visible_to
+from cms.roles import grantable_roles
+from cms.selectors import members_visible_to, units_visible_to
 
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, role_resolve
 from .rows import ImportRow, Problem
@@ -26,14 +27,16 @@ _username_validator = UnicodeUsernameValidator()
 def rows_validate(*, rows: list[ImportRow], user: AbstractBaseUser | None) -> None:
     """Fill in ``errors`` (and, for good rows, ``unit_id`` and ``group_name``) of every row.
 
-    ``user`` is the person importing: rows for units outside their scope are refused.
-    ``None`` (the command line without ``--unit-scope-user``) means no limit.
+    ``user`` is the person importing: rows for units outside their scope, and roles they
+    may not give, are refused. ``None`` (the command line without ``--unit-scope-user``)
+    means no limit.
     """
     for row in rows:
         row.errors = []
         _check_fields(row)
+        _check_role_grantable(row, user)
     _check_duplicates(rows)
-    _check_existing_usernames(rows)
+    _check_existing_usernames(rows, user)
     _check_units(rows, user)
 
 
@@ -95,6 +98,20 @@ def _check_fields(row: ImportRow) -> None:
         )
 
 
+def _check_role_grantable(row: ImportRow, user: AbstractBaseUser | None) -> None:
+    if row.group_name is not None and row.group_name not in grantable_roles(user=user):
+        row.errors.append(
+            Problem(
+                "role_not_grantable",
+                _(
+                    "Only an administrator can give the role “%(value)s”: it applies to the "
+                    "whole organisation."
+                )
+                % {"value": row.role},
+            )
+        )
+
+
 def _check_duplicates(rows: list[ImportRow]) -> None:
     first_line: dict[str, int] = {}
     for row in rows:
@@ -113,22 +130,48 @@ def _check_duplicates(rows: list[ImportRow]) -> None:
             first_line[key] = row.line
 
 
-def _check_existing_usernames(rows: list[ImportRow]) -> None:
-    wanted = {row.username.lower() for row in rows if row.username}
-    taken: set[str] = set()
-    users = get_user_model().objects.annotate(username_lower=Lower("username"))
-    for chunk in _chunks(sorted(wanted)):
-        taken.update(
-            users.filter(username_lower__in=chunk).values_list("username_lower", flat=True)
-        )
+def _check_existing_usernames(rows: list[ImportRow], user: AbstractBaseUser | None) -> None:
+    """A taken username is refused. The importer learns only what they may see: a username
+    of their units "already exists", any other taken one is "not found in your units"."""
+    wanted = sorted({row.username.lower() for row in rows if row.username})
+    taken = _usernames_among(get_user_model().objects.all(), "username", wanted)
+    scoped = user is not None and not user.is_superuser
+    visible = (
+        _usernames_among(members_visible_to(user=user), "user__username", wanted)
+        if scoped and taken
+        else taken
+    )
     for row in rows:
-        if row.username and row.username.lower() in taken:
-            row.errors.append(
-                Problem(
-                    "username_exists",
-                    _("Username “%(value)s” already exists.") % {"value": row.username},
-                )
+        key = row.username.lower()
+        if not row.username or key not in taken:
+            continue
+        if not scoped:
+            problem = Problem(
+                "username_exists",
+                _("Username “%(value)s” already exists.") % {"value": row.username},
             )
+        elif key in visible:
+            problem = Problem(
+                "username_exists",
+                _("Username “%(value)s” already exists in your units.") % {"value": row.username},
+            )
+        else:
+            problem = Problem(
+                "username_not_in_scope",
+                _("Username “%(value)s” cannot be used: it was not found in your units.")
+                % {"value": row.username},
+            )
+        row.errors.append(problem)
+
+
+def _usernames_among(queryset, field: str, wanted: list[str]) -> set[str]:
+    found: set[str] = set()
+    annotated = queryset.annotate(username_lower=Lower(field))
+    for chunk in _chunks(wanted):
+        found.update(
+            annotated.filter(username_lower__in=chunk).values_list("username_lower", flat=True)
+        )
+    return found
 
 
 def _check_units(rows: list[ImportRow], user: AbstractBaseUser | None) -> None:

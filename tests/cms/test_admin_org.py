@@ -287,7 +287,7 @@ class TestMemberForms:
                 "full_name": "New Name",
                 "unit": org.branch_b.pk,
                 "phone": "+86 139 0000 0000",
-                "role": roles.TRAINERS,
+                "role": roles.MANAGERS,
             },
         )
 
@@ -298,7 +298,7 @@ class TestMemberForms:
             org.branch_b,
             "+86 139 0000 0000",
         )
-        assert list(profile.user.groups.values_list("name", flat=True)) == [roles.TRAINERS]
+        assert list(profile.user.groups.values_list("name", flat=True)) == [roles.MANAGERS]
 
     def test_manager_cannot_move_a_member_out_of_their_scope(
         self, client, org, member_factory, east_manager

@@ -5,7 +5,12 @@ from django.contrib.auth.models import AnonymousUser
 
 from cms import roles
 from cms.models import Unit
-from cms.selectors import members_visible_to, unit_yearly_target, units_visible_to
+from cms.selectors import (
+    members_visible_to,
+    unit_subtree,
+    unit_yearly_target,
+    units_visible_to,
+)
 from tests.factories import UserFactory, make_unit
 
 
@@ -66,13 +71,25 @@ class TestScope:
         assert not units_visible_to(user=AnonymousUser()).exists()
         assert not members_visible_to(user=UserFactory()).exists()
 
-    def test_similar_path_prefix_is_not_a_subtree(self, db):
-        # Codes and names are irrelevant: scope follows the tree path only.
+    def test_similar_path_prefix_is_not_a_subtree(self, db, member_factory):
+        # given a unit with a child and ten siblings, whose tree paths share its prefix up
+        # to the last step (…0001 against …000A, …000B)
         root = make_unit("Root")
         first = make_unit("First", parent=root)
         for _ in range(10):
             make_unit(parent=root)
-        assert codes(Unit.objects.filter(path__startswith=first.path)) == [first.code]
+        child = make_unit("Child of first", parent=first)
+        manager = member_factory(first, roles.MANAGERS, username="mgr_first")
+        member_factory(root.get_children().last(), username="sibling_member")
+
+        # when the selectors decide the manager's scope
+        units = units_visible_to(user=manager)
+        members = members_visible_to(user=manager)
+
+        # then it is the unit and its own child, whatever the codes and names
+        assert codes(units) == sorted([first.code, child.code])
+        assert codes(unit_subtree(unit=first)) == sorted([first.code, child.code])
+        assert usernames(members) == ["mgr_first"]
 
 
 class TestYearlyTarget:
@@ -90,10 +107,12 @@ class TestYearlyTarget:
         assert unit_yearly_target(unit=org.branch_b) == Decimal("12.5")
 
     def test_default_when_no_ancestor_has_a_target(self, db, settings):
-        settings.DEFAULT_YEARLY_STUDY_HOURS = 32
+        # given a platform default unlike any target a unit has here (the org's is 32)
+        settings.DEFAULT_YEARLY_STUDY_HOURS = 27
         lonely = make_unit("Lonely", parent=make_unit("Root without target"))
 
-        assert unit_yearly_target(unit=lonely) == Decimal("32")
+        # then a unit without a target anywhere above it gets that default
+        assert unit_yearly_target(unit=lonely) == Decimal("27")
 
     def test_negative_target_is_refused_by_the_database(self, org):
         from django.db import IntegrityError, transaction

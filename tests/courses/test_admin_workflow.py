@@ -25,7 +25,7 @@ def course_form(title: str, **extra) -> dict:
         "title": title,
         "slug": extra.pop("slug", "new-course"),
         "summary": "摘要",
-        "credit_hours": "2.0",
+        "credit_hours": extra.pop("credit_hours", "0"),
         "estimated_minutes": "45",
         "audience_everyone": "on",
         "tags": "",
@@ -144,9 +144,24 @@ class TestTrainer:
         assert not CoursePage.objects.filter(title="Sneaky").exists()
 
     def test_can_edit_in_own_section(self, client, trainer):
+        # given a live course in the trainer's section
         course = make_course("Mine")
         client.force_login(trainer)
-        assert client.get(reverse("wagtailadmin_pages:edit", args=(course.pk,))).status_code == 200
+        edit = reverse("wagtailadmin_pages:edit", args=(course.pk,))
+
+        # when they open it and save a change as a draft
+        shown = client.get(edit)
+        saved = client.post(edit, course_form("Mine, revised", slug=course.slug))
+
+        # then the editor offers "submit" (not "publish"), and the change is a draft of theirs
+        assert shown.status_code == 200
+        html = shown.content.decode()
+        assert 'name="action-submit"' in html and 'name="action-publish"' not in html
+        assert saved.status_code == 302
+        course.refresh_from_db()
+        assert course.title == "Mine" and course.draft_title == "Mine, revised"
+        revision = course.get_latest_revision()
+        assert revision.user == trainer and revision.as_object().title == "Mine, revised"
 
     def test_can_open_the_add_forms_for_course_and_lesson(self, client, trainer):
         course = make_course("Mine")

@@ -211,6 +211,27 @@ class TestAssignmentAdmin:
         assignment.refresh_from_db()
         assert assignment.withdrawn_at is not None
 
-    def test_members_and_trainers_cannot_open_it(self, client, org, member_factory):
-        client.force_login(member_factory(org.east, role=roles.TRAINERS))
-        assert client.get(reverse("courses_assignments:index")).status_code in (302, 403)
+    @pytest.mark.parametrize("role", [roles.MEMBERS, roles.TRAINERS])
+    def test_members_and_trainers_cannot_open_it(self, client, org, member_factory, role):
+        # given a member or a trainer of the district, and a course a manager could assign
+        course = make_course()
+        client.force_login(member_factory(org.east, role=role))
+        index = reverse("courses_assignments:index")
+
+        # when they open the assignment screen and post an assignment
+        shown = client.get(index)
+        posted = client.post(
+            index, {"course": course.pk, "unit": org.east.pk, "due_date": DUE.isoformat()}
+        )
+
+        # then both are refused (a member has no admin: to the login page; a trainer: to
+        # the dashboard with an error) and nothing is assigned
+        refused_to = {
+            roles.MEMBERS: reverse("wagtailadmin_login") + "?next=" + index,
+            roles.TRAINERS: reverse("wagtailadmin_home"),
+        }[role]
+        for response in (shown, posted):
+            assert response.status_code == 302
+            assert response.url == refused_to
+        assert not CourseAssignment.objects.exists()
+        assert not Enrolment.objects.exists()

@@ -171,11 +171,36 @@ class TestCaptions:
 def test_trainers_can_upload_and_caption(client, db, clips, settings, tmp_path):
     from django.contrib.auth.models import Group
 
+    # given a trainer in the admin
     settings.MEDIA_ROOT = str(tmp_path / "media")
     trainer = UserFactory(username="trainer_t")
     trainer.groups.add(Group.objects.get(name="Trainers"))
     client.force_login(trainer)
 
-    assert client.get(reverse("wagtailmedia:index")).status_code == 200
-    assert client.get(reverse("wagtailmedia:add", args=("video",))).status_code == 200
-    assert client.get(reverse("lecture_captions:index")).status_code == 200
+    # when they upload a lecture and then a caption file for it
+    with open(clips.v240, "rb") as fh:
+        uploaded = client.post(
+            reverse("wagtailmedia:add", args=("video",)),
+            {"title": "党课第一讲", "file": SimpleUploadedFile("lecture.mp4", fh.read())},
+        )
+    video = LectureVideo.objects.get()
+    captioned = client.post(
+        reverse("lecture_captions:add"),
+        {
+            "video": video.pk,
+            "language": "zh-hans",
+            "label": "中文",
+            "file": SimpleUploadedFile(
+                "talk.vtt", "WEBVTT\n\n00:00:00.500 --> 00:00:01.750\n同学们好\n".encode()
+            ),
+        },
+    )
+
+    # then both are stored, theirs, and listed where trainers look for them
+    assert uploaded.status_code == 302, uploaded.content.decode()[:2000]
+    assert video.uploaded_by_user == trainer and video.height == 240
+    assert captioned.status_code == 302, captioned.content.decode()[:2000]
+    caption = LectureCaption.objects.get(video=video)
+    assert "同学们好" in caption.file.read().decode("utf-8")
+    assert "党课第一讲" in client.get(reverse("wagtailmedia:index")).content.decode()
+    assert "中文" in client.get(reverse("lecture_captions:index")).content.decode()
