@@ -195,6 +195,15 @@ class LessonPageForm(CreditCheckedPageForm):
         cleaned_data = super().clean()
         if not self.is_publishing() or not {"estimated_minutes", "body"} <= cleaned_data.keys():
             return cleaned_data
+        if lesson_video(cleaned_data["body"]) is None and not cleaned_data["estimated_minutes"]:
+            self.add_error(
+                "estimated_minutes",
+                _(
+                    "A reading lesson needs its estimated time: members complete it by "
+                    "spending that time on it."
+                ),
+            )
+            return cleaned_data
         course = (self.instance.get_parent() if self.instance.pk else self.parent_page).specific
         if not isinstance(course, CoursePage):
             return cleaned_data

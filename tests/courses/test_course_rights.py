@@ -300,6 +300,20 @@ class TestCreditRules:
         assert "add up to 60 minutes" in response.context["form"].errors["estimated_minutes"][0]
         assert LessonPage.objects.get(pk=lesson.pk).required_for_completion
 
+    def test_a_reading_lesson_without_an_estimated_time_is_refused(self, client, course, trainer):
+        # Reading lessons complete by time spent; without an estimate none could complete.
+        lesson = LessonPage.objects.child_of(course).first()
+        client.force_login(trainer)
+
+        response = edit(
+            client, lesson, lesson_data(lesson, estimated_minutes="0", **{"action-submit": "1"})
+        )
+
+        assert response.status_code == 200
+        errors = response.context["form"].errors["estimated_minutes"]
+        assert "needs its estimated time" in errors[0]
+        assert LessonPage.objects.get(pk=lesson.pk).estimated_minutes == 60
+
     def test_a_higher_layer_can_refuse_a_credit_through_the_hook(self, client, course, trainer):
         calls = []
 
