@@ -4,16 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from cms import roles
-from cms.models import Unit
 from cms.selectors import (
     unit_ancestor_paths,
     units_visible_to,
@@ -74,80 +72,6 @@ def lesson_visible_to(*, user: User, lesson: LessonPage) -> bool:
         return False
     parent_path = lesson.path[: -LessonPage.steplen]
     return courses_visible_to(user=user).filter(path=parent_path).exists()
-
-
-@dataclass(frozen=True)
-class CreditRefusal:
-    """Why a member may not be credited for a lesson now."""
-
-    code: str  # "inactive", "not_open" or "locked"
-    message: str  # translated, for the member
-
-
-def lesson_credit_refusal(*, user_id: int, lesson_id: int) -> CreditRefusal | None:
-    """Whether ``user_id`` may be credited for ``lesson_id`` right now; None if so.
-
-    Checked on every path that credits (each beat, "done", quiz results), so that a
-    member deactivated, a lesson unpublished, an audience moved or a lesson not yet
-    unlocked stops crediting at once. Two queries: the member, then the lesson with its
-    course's audience and its order lock as subqueries.
-    """
-    from django.contrib.auth import get_user_model
-
-    member = (
-        get_user_model()
-        ._default_manager.filter(pk=user_id, is_active=True)
-        .annotate(
-            unit_path=F("profile__unit__path"),
-            trainer=Exists(
-                Group.objects.filter(user=OuterRef("pk"), name=roles.TRAINERS).values("pk")
-            ),
-        )
-        .values("is_superuser", "is_staff", "unit_path", "trainer")
-        .first()
-    )
-    if member is None:
-        return CreditRefusal("inactive", _("Your account is not active."))
-    course_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - LessonPage.steplen)
-    courses = CoursePage.objects.live().filter(path=course_path)
-    if not (member["is_superuser"] or member["is_staff"] or member["trainer"]):
-        unit_path = member["unit_path"] or ""
-        ancestors = [unit_path[:end] for end in range(len(unit_path), 0, -Unit.steplen)]
-        through = CoursePage.audience_units.through
-        courses = courses.filter(
-            Q(audience_everyone=True)
-            | Q(pk__in=through.objects.filter(unit__path__in=ancestors).values("coursepage_id"))
-        )
-    earlier_undone = (
-        LessonPage.objects.live()
-        .filter(
-            path__startswith=course_path,
-            path__lt=OuterRef("path"),
-            depth=OuterRef("depth"),
-            required_for_completion=True,
-        )
-        .exclude(
-            pk__in=LessonProgress.objects.filter(
-                user_id=user_id, state=LessonProgress.State.DONE
-            ).values("lesson_id")
-        )
-    )
-    lesson = (
-        LessonPage.objects.live()
-        .filter(pk=lesson_id)
-        .annotate(
-            visible=Exists(courses),
-            ordered=Exists(courses.filter(enforce_order=True)),
-            earlier_undone=Exists(earlier_undone),
-        )
-        .values("visible", "ordered", "earlier_undone")
-        .first()
-    )
-    if lesson is None or not lesson["visible"]:
-        return CreditRefusal("not_open", _("This lesson is not open to you."))
-    if lesson["ordered"] and lesson["earlier_undone"]:
-        return CreditRefusal("locked", _("Finish the lessons before this one first."))
-    return None
 
 
 def course_of_lesson(*, lesson: LessonPage) -> CoursePage:

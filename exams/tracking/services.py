@@ -2,16 +2,16 @@
 
 One straight path for a beat (``heartbeat_record``), in one transaction:
 
-1. lock the member's claim row — every beat of a member, from any tab, device, lesson or
-   server process, waits here for the one before it, so the member-wide budget is kept
-   by plain arithmetic, not by races;
+1. lock the member's claim row (``store.claim_lock``) — every beat of a member, from any
+   tab, device, lesson or server process, waits here for the one before it, so the
+   member-wide budget is kept by plain arithmetic, not by races;
 2. read the session and its summary (and whether this seq is already stored: a replay
    is answered from here and writes nothing);
 3. check that the member may be credited for the lesson now (active, lesson live and
    visible, not locked by course order) — on every beat, not only the first;
 4. ``crediting.beat_outcome``: a pure function of what the server saw returns every
    change;
-5. store them (beat, session, summary, claim), announce the engaged seconds
+5. store them (beat, session, summary, claim: the SQL of ``store``), announce the engaged seconds
    (``signals.engaged_time_credited``: the hours ledger appends its entry) and hand a
    completed lesson to courses — all in the same transaction, so a credit is never half
    recorded.
@@ -25,18 +25,17 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.credit_access import lesson_credit_refusal
 from courses.models import LessonPage
-from courses.selectors import lesson_credit_refusal
 from courses.services import lesson_complete
 from media_pipeline.models import LectureVideo
 
-from . import crediting
+from . import crediting, store
 from .conf import TrackingSettings, tracking_settings
-from .models import MemberPreference, WatchBeat, WatchClaim, WatchSession, WatchSummary
+from .models import MemberPreference, WatchBeat, WatchSession, WatchSummary
 from .signals import engaged_time_credited
 
 
@@ -83,13 +82,15 @@ class HeartbeatResult:
     credited_engaged: float = 0.0
 
 
-def _result(summary: WatchSummary, **extra) -> HeartbeatResult:
+def _result(session: store.SessionState, **extra) -> HeartbeatResult:
+    """The member's current figures for the lesson, as a beat that changed nothing sees."""
+    duration = session.duration
     return HeartbeatResult(
-        coverage=summary.coverage_seconds,
-        coverage_ratio=summary.coverage_ratio,
-        engaged_seconds=summary.engaged_seconds,
-        completed=summary.completed_at is not None,
-        resume_position=summary.last_position,
+        coverage=session.coverage_seconds,
+        coverage_ratio=min(1.0, session.coverage_seconds / duration) if duration > 0 else 0.0,
+        engaged_seconds=session.engaged_seconds,
+        completed=session.completed_at is not None,
+        resume_position=session.last_position,
         **extra,
     )
 
@@ -100,29 +101,6 @@ def _beat_time(beat: BeatInput, now: datetime | None, conf: TrackingSettings) ->
     if conf.HEARTBEAT_TRUST_CLIENT_TIME and beat.client_time is not None:
         return datetime.fromtimestamp(beat.client_time / 1000, tz=UTC)
     return timezone.now()
-
-
-def _claim_lock(user_id: int) -> WatchClaim:
-    """The member's claim row, locked until the transaction ends (made on the first
-    beat ever)."""
-    claim = WatchClaim.objects.select_for_update().filter(user_id=user_id).first()
-    if claim is None:
-        try:
-            with transaction.atomic():
-                WatchClaim.objects.create(user_id=user_id)
-        except IntegrityError:
-            pass  # made meanwhile by another first beat of the member
-        claim = WatchClaim.objects.select_for_update().get(user_id=user_id)
-    return claim
-
-
-def _session_read(*, session_uuid: uuid_module.UUID, seq: int) -> WatchSession | None:
-    return (
-        WatchSession.objects.select_related("summary")
-        .annotate(replayed=Exists(WatchBeat.objects.filter(session_id=OuterRef("pk"), seq=seq)))
-        .filter(uuid=session_uuid)
-        .first()
-    )
 
 
 def lesson_duration(lesson: LessonPage) -> float:
@@ -142,7 +120,10 @@ def lesson_duration(lesson: LessonPage) -> float:
     return 0.0
 
 
-def _session_open(*, user_id: int, lesson_id: int, beat: BeatInput, now: datetime) -> WatchSession:
+def _session_open(
+    *, user_id: int, lesson_id: int, beat: BeatInput, now: datetime
+) -> store.SessionState:
+    """A page's first beat: the session (and the member's summary of the lesson)."""
     lesson = LessonPage.objects.get(pk=lesson_id)
     duration = lesson_duration(lesson)
     summary, _created = WatchSummary.objects.get_or_create(
@@ -160,8 +141,24 @@ def _session_open(*, user_id: int, lesson_id: int, beat: BeatInput, now: datetim
         last_beat_at=now,
         last_seq=beat.seq,
     )
-    session.replayed = False
-    return session
+    return store.SessionState(
+        pk=session.pk,
+        user_id=user_id,
+        lesson_id=lesson_id,
+        summary_id=summary.pk,
+        duration=duration,
+        is_reading=session.is_reading,
+        estimated_seconds=session.estimated_seconds,
+        last_beat_at=now,
+        last_seq=beat.seq,
+        beats=0,
+        intervals=summary.intervals,
+        coverage_seconds=summary.coverage_seconds,
+        engaged_seconds=summary.engaged_seconds,
+        last_position=summary.last_position,
+        completed_at=summary.completed_at,
+        replayed=False,
+    )
 
 
 def heartbeat_record(
@@ -182,9 +179,9 @@ def heartbeat_record(
     rules = conf.beat_rules()
     try:
         with transaction.atomic():
-            claim = _claim_lock(user_id)
+            claim = store.claim_lock(user_id)
             when = _beat_time(beat, now, conf)
-            session = _session_read(session_uuid=beat.session, seq=beat.seq)
+            session = store.session_read(session_uuid=beat.session, seq=beat.seq)
             if session is not None:
                 if session.user_id != user_id:
                     raise HeartbeatRefused(
@@ -195,7 +192,7 @@ def heartbeat_record(
                         _("This watch session is for another lesson."), status=400
                     )
                 if session.replayed:  # nothing credited; the current figures answered
-                    return _result(session.summary, duplicate=True)
+                    return _result(session, duplicate=True)
             refusal = lesson_credit_refusal(user_id=user_id, lesson_id=lesson_id)
             if refusal is not None:
                 status = 403 if refusal.code == "inactive" else 404
@@ -209,98 +206,102 @@ def heartbeat_record(
     except IntegrityError:
         # A beat racing a copy of itself (same session and seq) is answered as the replay
         # it is; anything else that collided is asked to come again.
-        session = _session_read(session_uuid=beat.session, seq=beat.seq)
+        session = store.session_read(session_uuid=beat.session, seq=beat.seq)
         if session is None or session.user_id != user_id or not session.replayed:
-            raise HeartbeatRefused(_("Too many simultaneous beats; try again."), status=409)
-        return _result(session.summary, duplicate=True)
+            raise HeartbeatRefused(
+                _("Too many simultaneous beats; try again."), status=409
+            ) from None
+        return _result(session, duplicate=True)
 
 
 def _credit(
     *,
-    session: WatchSession,
-    claim: WatchClaim,
+    session: store.SessionState,
+    claim: store.Claim,
     beat: BeatInput,
     when: datetime,
     first: bool,
     rules: crediting.BeatRules,
 ) -> HeartbeatResult:
-    summary = session.summary
-    t = when.timestamp()
     outcome = crediting.beat_outcome(
-        beat=crediting.Beat(now=t, played=beat.played, playing=beat.playing, visible=beat.visible),
+        beat=crediting.Beat(
+            now=when.timestamp(), played=beat.played, playing=beat.playing, visible=beat.visible
+        ),
         last_beat_at=None if first else session.last_beat_at.timestamp(),
         lesson=crediting.Lesson(
             duration=session.duration,
             reading=session.is_reading,
             estimated_seconds=session.estimated_seconds,
         ),
-        intervals=summary.intervals,
-        engaged_so_far=summary.engaged_seconds,
+        intervals=session.intervals,
+        engaged_so_far=session.engaged_seconds,
         claimed=claim.claimed,
         rules=rules,
     )
     coverage = outcome.coverage
-    stored = WatchBeat.objects.create(
-        session=session,
-        user_id=session.user_id,
-        seq=beat.seq,
-        from_seconds=beat.from_seconds,
-        to_seconds=beat.to_seconds,
-        rate=beat.rate,
-        event=beat.event,
-        playing=beat.playing,
-        visible=beat.visible,
-        position=beat.position,
-        client_time=beat.client_time,
-        received_at=when,
-        credited_from=coverage[0] if coverage else None,
-        credited_to=coverage[1] if coverage else None,
-        engaged_seconds=outcome.engaged,
+    beat_id = store.beat_insert(
+        {
+            "session_id": session.pk,
+            "user_id": session.user_id,
+            "seq": beat.seq,
+            "from_seconds": beat.from_seconds,
+            "to_seconds": beat.to_seconds,
+            "rate": beat.rate,
+            "event": beat.event,
+            "playing": beat.playing,
+            "visible": beat.visible,
+            "position": beat.position,
+            "client_time": beat.client_time,
+            "received_at": when,
+            "credited_from": coverage[0] if coverage else None,
+            "credited_to": coverage[1] if coverage else None,
+            "engaged_seconds": outcome.engaged,
+        }
     )
-    if not first:
-        WatchSession.objects.filter(pk=session.pk).update(
-            last_beat_at=when, last_seq=max(session.last_seq, beat.seq), beats=session.beats + 1
-        )
-    else:
-        WatchSession.objects.filter(pk=session.pk).update(beats=1)
-    gained_coverage = outcome.coverage_seconds - summary.coverage_seconds
-    newly_complete = summary.completed_at is None and outcome.completes
-    summary.intervals = [list(i) for i in outcome.intervals]
-    summary.coverage_seconds = outcome.coverage_seconds
-    summary.engaged_seconds = outcome.engaged_seconds
+    gained_coverage = outcome.coverage_seconds - session.coverage_seconds
+    newly_complete = session.completed_at is None and outcome.completes
+    last_position = session.last_position
     if beat.position is not None:
         high = session.duration if session.duration > 0 else beat.position
-        summary.last_position = min(max(0.0, beat.position), high)
-    if newly_complete:
-        summary.completed_at = when
-    summary.save(
-        update_fields=[
-            "intervals",
-            "coverage_seconds",
-            "engaged_seconds",
-            "last_position",
-            "completed_at",
-            "updated_at",
-        ]
-    )
+        last_position = min(max(0.0, beat.position), high)
     day = timezone.localdate(when)
     day_before = claim.day_seconds if claim.day == day else 0.0
-    day_after = day_before + outcome.engaged
-    claimed = [list(i) for i in outcome.claimed]
-    WatchClaim.objects.filter(pk=claim.pk).update(claimed=claimed, day=day, day_seconds=day_after)
+    after = store.Claim(
+        claim.user_id, [list(i) for i in outcome.claimed], day, day_before + outcome.engaged
+    )
+    store.beat_stored(
+        session=session,
+        claim=after,
+        when=when,
+        seq=beat.seq,
+        intervals=[list(i) for i in outcome.intervals],
+        coverage_seconds=outcome.coverage_seconds,
+        engaged_seconds=outcome.engaged_seconds,
+        last_position=last_position,
+        completed_at=when if newly_complete else session.completed_at,
+    )
     if outcome.engaged > 0:
         engaged_time_credited.send(
             sender=WatchBeat,
             user_id=session.user_id,
-            beat_id=stored.pk,
+            beat_id=beat_id,
             lesson_id=session.lesson_id,
             day=day,
             seconds_before=day_before,
-            seconds_after=day_after,
+            seconds_after=after.day_seconds,
         )
     if newly_complete:  # in the same transaction: a completion is never half recorded
         _lesson_complete(session.user_id, session.lesson_id, when)
-    return _result(summary, credited_coverage=gained_coverage, credited_engaged=outcome.engaged)
+    duration = session.duration
+    return HeartbeatResult(
+        coverage=outcome.coverage_seconds,
+        coverage_ratio=min(1.0, outcome.coverage_seconds / duration) if duration > 0 else 0.0,
+        engaged_seconds=outcome.engaged_seconds,
+        completed=newly_complete or session.completed_at is not None,
+        resume_position=last_position,
+        credited_coverage=gained_coverage,
+        credited_engaged=outcome.engaged,
+    )
 
 
 def _lesson_complete(user_id: int, lesson_id: int, when: datetime) -> None:
