@@ -21,6 +21,7 @@ class Connection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.headers = b""  # the raw header block of the last response (for Set-Cookie)
         self._host_header = f"Host: {host}:{port}\r\n".encode()
 
     async def _open(self) -> None:
@@ -57,6 +58,7 @@ class Connection:
 
     async def _response(self) -> tuple[int, bytes]:
         raw = await self.reader.readuntil(b"\r\n\r\n")
+        self.headers = raw
         try:
             status = int(raw[9:12])
         except ValueError:
