@@ -350,6 +350,7 @@ def reading_lesson_done(*, user: AbstractBaseUser, lesson: LessonPage) -> bool:
     # Enough time but the last beat has not completed it yet (e.g. the estimate was
     # lowered since): complete it now, in the watch log first.
     with transaction.atomic():
+        store.claim_lock(user.pk)  # the member's beats write this summary too: one at a time
         now = timezone.now()
         WatchSummary.objects.filter(pk=summary.pk, completed_at=None).update(completed_at=now)
         lesson_complete(user=user, lesson=lesson, when=now)
