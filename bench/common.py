@@ -68,9 +68,12 @@ def throwaway_database():
 def member1_client():
     from django.conf import settings
     from django.test import Client
+    from django.urls import reverse
 
     client = Client()
-    if not client.login(username="member1", password=settings.DEMO_PASSWORD):
+    # Through the login page: authentication needs the request (cms.login_throttling).
+    credentials = {"username": "member1", "password": settings.DEMO_PASSWORD}
+    if client.post(reverse("login"), credentials).status_code != 302:
         raise SystemExit("could not log in as member1")
     return client
 

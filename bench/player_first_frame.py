@@ -120,13 +120,12 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test import Client
     from django.test.runner import DiscoverRunner
     from django.test.testcases import LiveServerThread
     from django.test.utils import override_settings, setup_test_environment
     from playwright.sync_api import sync_playwright
 
-    from bench.common import demo_seed, readme_section_write
+    from bench.common import demo_seed, member1_client, readme_section_write
     from bench.player_weight import video_lesson_url
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -149,9 +148,7 @@ def main() -> None:
     try:
         call_command("collectstatic", interactive=False, verbosity=0)
         demo_seed(with_video=True)
-        client = Client()
-        if not client.login(username="member1", password=settings.DEMO_PASSWORD):
-            raise SystemExit("could not log in as member1")
+        client = member1_client()
         url = video_lesson_url(client)
         server = LiveServerThread("127.0.0.1", lambda app: app)
         server.daemon = True

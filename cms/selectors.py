@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from . import roles
 from .models import MemberProfile, Unit
@@ -110,3 +112,12 @@ def member_yearly_target(*, user: AbstractBaseUser | AnonymousUser) -> Decimal:
     if unit is None:
         return Decimal(settings.DEFAULT_YEARLY_STUDY_HOURS)
     return unit_yearly_target(unit=unit)
+
+
+def member_login_locked(*, profile: MemberProfile) -> bool:
+    """Whether the member's username is locked out by failed logins (cms.login_throttling)."""
+    failures = AccessAttempt.objects.filter(
+        username=profile.user.username,
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+    ).aggregate(total=Sum("failures_since_start"))["total"]
+    return (failures or 0) >= settings.AXES_FAILURE_LIMIT

@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
+from wagtail.log_actions import log
 
 from . import roles
 from .models import MemberProfile, Unit
@@ -118,3 +120,15 @@ def member_update(
     if moved:  # courses assigned to the new unit enrol the member
         members_joined_units.send(sender=MemberProfile, user_ids=[user.pk])
     return profile
+
+
+ACTION_LOGIN_UNLOCKED = "cms.member_login_unlocked"  # registered in cms.wagtail_hooks
+
+
+@transaction.atomic
+def member_login_unlock(*, profile: MemberProfile, by: AbstractUser) -> int:
+    """Clear the failed logins counted against the member's username (their lockout), and
+    audit-log it. Returns how many attempt records were cleared."""
+    cleared = axes_reset(username=profile.user.username)
+    log(profile, ACTION_LOGIN_UNLOCKED, user=by, data={"attempt_records_cleared": cleared})
+    return cleared

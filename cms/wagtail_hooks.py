@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from . import services
 from .admin_views import imports
 from .admin_views.audit import log_entry_models_scope
 from .admin_views.members import MemberViewSet
@@ -62,3 +63,8 @@ def register_import_urls():
 @hooks.register("register_log_actions", order=1000)  # after Wagtail's own registrations
 def scope_site_history(actions):
     log_entry_models_scope(actions.log_entry_models)
+
+
+@hooks.register("register_log_actions")
+def register_member_log_actions(actions):
+    actions.register_action(services.ACTION_LOGIN_UNLOCKED, _("Unlock login"), _("Login unlocked"))

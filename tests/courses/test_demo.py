@@ -10,6 +10,13 @@ from courses.models import CourseAssignment, CoursePage, Enrolment, LessonPage
 pytestmark = pytest.mark.django_db
 
 
+def log_in(client, username: str) -> None:
+    """Through the login page: authentication needs the request (login throttling)."""
+    client.logout()
+    response = client.post(reverse("login"), {"username": username, "password": "demo12345"})
+    assert response.status_code == 302
+
+
 def seed_twice():
     out = io.StringIO()
     cms_demo.seed(stdout=out)
@@ -46,11 +53,11 @@ def test_member_of_branch_sees_the_required_course_in_my_learning(client):
     assert assignment.unit.code == "BR-E1"
     assert assignment.assigned_by.username == "manager_branch"
 
-    client.login(username="member1", password="demo12345")
+    log_in(client, "member1")
     learning = client.get(reverse("courses:my_learning")).context["learning"]
 
     assert [r.course.title for r in learning.required] == ["基层党建信息化建设"]
-    client.login(username="member4", password="demo12345")  # BR-E2: not required
+    log_in(client, "member4")  # BR-E2: not required
     assert not client.get(reverse("courses:my_learning")).context["learning"].required
 
 
@@ -73,7 +80,7 @@ def test_every_demo_page_renders_for_a_member(client):
 
     LectureVideo.objects.create(title=DEMO_TITLE, type="video", file="demo.mp4")
     seed_twice()
-    client.login(username="member1", password="demo12345")
+    log_in(client, "member1")
 
     assert client.get(reverse("courses:catalogue")).status_code == 200
     for course in CoursePage.objects.all():
