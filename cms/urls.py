@@ -51,9 +51,11 @@ urlpatterns = [
     path("exams/", include("exams.tracking.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as a whole, in any setting: it holds uploaded source videos,
+# lecture ladders, captions, original images and documents. Only image renditions have a
+# URL under it, and they go through the course audience check (documents go through
+# /documents/, lecture media through /media-files/).
+if settings.MEDIA_URL.startswith("/"):
+    urlpatterns += [path(settings.MEDIA_URL[1:] + "images/", include("courses.file_urls"))]
 
 urlpatterns += [path("", include(wagtail_urls))]

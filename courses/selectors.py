@@ -5,11 +5,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, ReferenceIndex
+from wagtail.permissions import policy_registry
 
 from cms import roles
 from cms.selectors import (
@@ -76,6 +79,69 @@ def lesson_visible_to(*, user: User, lesson: LessonPage) -> bool:
 
 def course_of_lesson(*, lesson: LessonPage) -> CoursePage:
     return CoursePage.objects.get(path=lesson.path[: -LessonPage.steplen])
+
+
+# --- private files (documents and images) ------------------------------------
+
+EDIT_ACTIONS = ["change", "choose"]  # an editor sees what they may put on a page
+
+
+def _used_by_visible_course(*, user: User, obj: Model) -> bool:
+    """A live page of a course the user may see uses ``obj``: the course itself (a cover, a
+    link in its description) or a page below it (a lesson body), per Wagtail's reference
+    index."""
+    page_ids = [
+        int(pk)
+        for pk in ReferenceIndex.get_references_to(obj)
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .values_list("object_id", flat=True)
+        .distinct()
+        if str(pk).isdigit()
+    ]
+    if not page_ids:
+        return False
+    step = Page.steplen
+    paths = {
+        path[:end]
+        for path in Page.objects.live().filter(pk__in=page_ids).values_list("path", flat=True)
+        for end in range(step, len(path) + 1, step)
+    }
+    return bool(paths) and courses_visible_to(user=user).filter(path__in=paths).exists()
+
+
+def document_visible_to(*, user: User, document: Model) -> bool:
+    """Who may download a document (a course handout).
+
+    Those who see every course, and those who may edit the document in the admin; other
+    members only when a live page of a course they may see uses it. A document that no
+    course uses is not published to members.
+    """
+    if not user.is_authenticated:
+        return False
+    if user_sees_every_course(user=user):
+        return True
+    policy = policy_registry.get_by_type(get_document_model())
+    if policy.user_has_any_permission_for_instance(user, EDIT_ACTIONS, document):
+        return True
+    return _used_by_visible_course(user=user, obj=document)
+
+
+def rendition_by_file_name(*, name: str) -> Model | None:
+    """The image rendition stored under ``name`` (``images/…``), with its image."""
+    Rendition = get_image_model().get_rendition_model()
+    return Rendition.objects.filter(file=name).select_related("image").first()
+
+
+def image_visible_to(*, user: User, image: Model) -> bool:
+    """Who may see an image (a course cover, a picture in a lesson): the rule of documents."""
+    if not user.is_authenticated:
+        return False
+    if user_sees_every_course(user=user):
+        return True
+    policy = policy_registry.get_by_type(get_image_model())
+    if policy.user_has_any_permission_for_instance(user, EDIT_ACTIONS, image):
+        return True
+    return _used_by_visible_course(user=user, obj=image)
 
 
 # --- catalogue ---------------------------------------------------------------

@@ -1,14 +1,19 @@
 """Member-facing views: catalogue, course and lesson pages, enrolment, "My learning"."""
 
+import mimetypes
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, Topic
 from .selectors import (
@@ -18,10 +23,12 @@ from .selectors import (
     course_of_lesson,
     course_progress,
     course_visible_to,
+    image_visible_to,
     is_enrolled,
     lesson_is_locked,
     lesson_visible_to,
     member_learning,
+    rendition_by_file_name,
 )
 from .services import EnrolmentError, enrolment_create, lesson_progress_record
 
@@ -127,3 +134,26 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "courses/my_learning.html", {"learning": member_learning(user=request.user)}
     )
+
+
+@require_safe
+def image_file(request: HttpRequest, name: str) -> HttpResponse:
+    """An image rendition (``MEDIA_URL/images/…``) for those who may see a course using it."""
+    rendition = rendition_by_file_name(name=f"images/{name}")
+    if rendition is None or not image_visible_to(user=request.user, image=rendition.image):
+        raise Http404
+    stored = rendition.file.name
+    content_type = mimetypes.guess_type(stored)[0] or "application/octet-stream"
+    accel = getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "")
+    if accel:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(stored)
+    else:
+        try:
+            response = FileResponse(default_storage.open(stored, "rb"), content_type=content_type)
+        except (FileNotFoundError, OSError) as exc:
+            raise Http404 from exc
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

@@ -1,3 +1,5 @@
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,6 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
 from .models import CourseIndexPage, Topic
+from .selectors import document_visible_to
 from .services import course_section_workflow_ensure
 
 
@@ -58,3 +61,14 @@ def register_assignment_menu_item():
 def review_new_course_sections(request, page):
     if isinstance(page.specific, CourseIndexPage):
         course_section_workflow_ensure(section=page.specific)
+
+
+@hooks.register("before_serve_document")
+def serve_documents_to_their_courses(document, request: HttpRequest) -> HttpResponse | None:
+    """A handout goes only to those who may see a course using it (see ``document_visible_to``):
+    anonymous visitors are sent to log in, other members get a 404."""
+    if document_visible_to(user=request.user, document=document):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise Http404
