@@ -9,7 +9,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
-from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 from wagtail.permissions import policy_registry
@@ -109,39 +108,28 @@ def _used_by_visible_course(*, user: User, obj: Model) -> bool:
     return bool(paths) and courses_visible_to(user=user).filter(path__in=paths).exists()
 
 
-def document_visible_to(*, user: User, document: Model) -> bool:
-    """Who may download a document (a course handout).
+def file_visible_to(*, user: User, file: Model) -> bool:
+    """Who may get a document (a course handout) or an image (a cover, a picture in a
+    lesson).
 
-    Those who see every course, and those who may edit the document in the admin; other
-    members only when a live page of a course they may see uses it. A document that no
-    course uses is not published to members.
+    Those who see every course, and those who may edit the file in the admin; other
+    members only when a live page of a course they may see uses it. A file that no course
+    uses is not published to members.
     """
     if not user.is_authenticated:
         return False
     if user_sees_every_course(user=user):
         return True
-    policy = policy_registry.get_by_type(get_document_model())
-    if policy.user_has_any_permission_for_instance(user, EDIT_ACTIONS, document):
+    policy = policy_registry.get_by_type(type(file))
+    if policy.user_has_any_permission_for_instance(user, EDIT_ACTIONS, file):
         return True
-    return _used_by_visible_course(user=user, obj=document)
+    return _used_by_visible_course(user=user, obj=file)
 
 
 def rendition_by_file_name(*, name: str) -> Model | None:
     """The image rendition stored under ``name`` (``images/…``), with its image."""
     Rendition = get_image_model().get_rendition_model()
     return Rendition.objects.filter(file=name).select_related("image").first()
-
-
-def image_visible_to(*, user: User, image: Model) -> bool:
-    """Who may see an image (a course cover, a picture in a lesson): the rule of documents."""
-    if not user.is_authenticated:
-        return False
-    if user_sees_every_course(user=user):
-        return True
-    policy = policy_registry.get_by_type(get_image_model())
-    if policy.user_has_any_permission_for_instance(user, EDIT_ACTIONS, image):
-        return True
-    return _used_by_visible_course(user=user, obj=image)
 
 
 # --- catalogue ---------------------------------------------------------------

@@ -23,7 +23,7 @@ from .selectors import (
     course_of_lesson,
     course_progress,
     course_visible_to,
-    image_visible_to,
+    file_visible_to,
     is_enrolled,
     lesson_is_locked,
     lesson_visible_to,
@@ -140,7 +140,7 @@ def my_learning(request: HttpRequest) -> HttpResponse:
 def image_file(request: HttpRequest, name: str) -> HttpResponse:
     """An image rendition (``MEDIA_URL/images/…``) for those who may see a course using it."""
     rendition = rendition_by_file_name(name=f"images/{name}")
-    if rendition is None or not image_visible_to(user=request.user, image=rendition.image):
+    if rendition is None or not file_visible_to(user=request.user, file=rendition.image):
         raise Http404
     stored = rendition.file.name
     content_type = mimetypes.guess_type(stored)[0] or "application/octet-stream"

@@ -9,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
 from .models import CourseIndexPage, Topic
-from .selectors import document_visible_to
+from .selectors import file_visible_to
 from .services import course_section_workflow_ensure
 
 
@@ -65,9 +65,9 @@ def review_new_course_sections(request, page):
 
 @hooks.register("before_serve_document")
 def serve_documents_to_their_courses(document, request: HttpRequest) -> HttpResponse | None:
-    """A handout goes only to those who may see a course using it (see ``document_visible_to``):
+    """A handout goes only to those who may see a course using it (see ``file_visible_to``):
     anonymous visitors are sent to log in, other members get a 404."""
-    if document_visible_to(user=request.user, document=document):
+    if file_visible_to(user=request.user, file=document):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 from courses.credit_access import lesson_credit_refusal
 from courses.models import LessonPage
 from courses.services import lesson_complete
-from media_pipeline.models import LectureVideo
 
 from . import crediting, store
 from .conf import TrackingSettings, tracking_settings
@@ -103,29 +102,13 @@ def _beat_time(beat: BeatInput, now: datetime | None, conf: TrackingSettings) ->
     return timezone.now()
 
 
-def lesson_duration(lesson: LessonPage) -> float:
-    """The duration of the lesson's lecture video (``LessonPage.lecture_video``), read
-    from the body's raw data: one small query instead of parsing the StreamField."""
-    for block in lesson.body.raw_data:
-        if block.get("type") == "lecture_video":
-            video_id = (block.get("value") or {}).get("video")
-            if video_id is not None:
-                duration = (
-                    LectureVideo.objects.filter(pk=video_id)
-                    .values_list("duration", flat=True)
-                    .first()
-                )
-                if duration is not None:
-                    return float(duration or 0)
-    return 0.0
-
-
 def _session_open(
     *, user_id: int, lesson_id: int, beat: BeatInput, now: datetime
 ) -> store.SessionState:
     """A page's first beat: the session (and the member's summary of the lesson)."""
     lesson = LessonPage.objects.get(pk=lesson_id)
-    duration = lesson_duration(lesson)
+    video = lesson.lecture_video  # a page's first beat only: parsing the body is fine
+    duration = float(video.duration or 0) if video is not None else 0.0
     summary, _created = WatchSummary.objects.get_or_create(
         user_id=user_id, lesson=lesson, defaults={"duration": duration}
     )
