@@ -206,7 +206,12 @@ def test_sibling_manager_cannot_see_or_edit_the_session(client, people, session)
 def test_members_are_refused(client, people, session):
     login(client, people["alice"])
     response = client.get(f"/admin/study-sessions/{session.pk}/")
-    assert response.status_code in (302, 403)
+    # members have no admin access at all: sent to the admin's login
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+    posted = client.post(f"/admin/study-sessions/{session.pk}/", {"members": [people["alice"].pk]})
+    assert posted.status_code == 302
+    assert not Attendance.objects.exists()
 
 
 def test_ticking_records_and_unticking_corrects(client, people, session):

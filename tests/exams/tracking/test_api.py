@@ -220,3 +220,16 @@ def test_schema_documents_the_endpoints(admin_client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "/api/exams/heartbeats/" in body and "/api/exams/preferences/" in body
+
+
+def test_a_body_over_4_kb_is_refused_and_stores_nothing(world):
+    # given a valid beat padded past the 4 KB a beat may take
+    body = beat(world.video, token(world.alice, world.video), padding="x" * 4200)
+
+    # when it is posted
+    response = post(body)
+
+    # then a translated 400 says why, and nothing is stored
+    assert response.status_code == 400
+    assert response.json()["detail"] == "心跳数据过大。"
+    assert not WatchSession.objects.exists() and not WatchBeat.objects.exists()
