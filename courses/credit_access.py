@@ -32,7 +32,7 @@ from .models import CoursePage, LessonPage, LessonProgress
 class CreditRefusal:
     """Why a member may not be credited for a lesson now."""
 
-    code: str  # "inactive", "not_open" or "locked"
+    code: str  # "inactive", "not_open", "locked" or "by_quiz"
     message: str  # translated, for the member
 
 
@@ -64,7 +64,8 @@ SELECT u.is_active, u.is_superuser, u.is_staff, l.live, c.page_ptr_id, cp.live,
             AND e.path LIKE cp.path || '%%' AND e.path < l.path
             AND NOT EXISTS (SELECT 1 FROM {t["progress"]} lp
                             WHERE lp.lesson_id = e.id AND lp.user_id = u.id
-                              AND lp.state = %s))
+                              AND lp.state = %s)),
+  lesson.completion
 FROM {t["user"]} u
 LEFT JOIN {t["profile"]} p ON p.user_id = u.id
 LEFT JOIN {t["unit"]} un ON un.id = p.unit_id
@@ -76,8 +77,11 @@ WHERE u.id = %s AND lesson.page_ptr_id IS NOT NULL
 """
 
 
-def lesson_credit_refusal(*, user_id: int, lesson_id: int) -> CreditRefusal | None:
-    """Why ``user_id`` may not be credited for ``lesson_id`` now; None if they may."""
+def lesson_credit_refusal(
+    *, user_id: int, lesson_id: int, completion: str = LessonPage.Completion.WATCH_LOG
+) -> CreditRefusal | None:
+    """Why ``user_id`` may not be credited for ``lesson_id`` now, by a path of kind
+    ``completion`` (the watch log, or a quiz result); None if they may."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(), [roles.TRAINERS, LessonProgress.State.DONE, lesson_id, user_id])
         row = cursor.fetchone()
@@ -87,7 +91,7 @@ def lesson_credit_refusal(*, user_id: int, lesson_id: int) -> CreditRefusal | No
             return CreditRefusal("inactive", _("Your account is not active."))
         return not_open
     (active, superuser, staff, lesson_live, course_id, course_live) = row[:6]
-    everyone, ordered, in_audience, trainer, earlier_undone = row[6:]
+    everyone, ordered, in_audience, trainer, earlier_undone, lesson_completion = row[6:]
     if not active:
         return CreditRefusal("inactive", _("Your account is not active."))
     if not (lesson_live and course_id is not None and course_live):
@@ -96,4 +100,6 @@ def lesson_credit_refusal(*, user_id: int, lesson_id: int) -> CreditRefusal | No
         return not_open
     if ordered and earlier_undone:
         return CreditRefusal("locked", _("Finish the lessons before this one first."))
+    if lesson_completion != completion:
+        return CreditRefusal("by_quiz", _("This lesson is completed by passing its quiz."))
     return None

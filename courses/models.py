@@ -360,7 +360,8 @@ class CoursePage(Page):
         index.FilterField("topic"),
     ]
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = ["courses.LessonPage"]
+    # Named, not imported: the quiz lesson page type belongs to exams.quizzes, a layer above.
+    subpage_types = ["courses.LessonPage", "quizzes.QuizLessonPage"]
 
     class Meta:
         verbose_name = _("course")
@@ -383,6 +384,10 @@ class CoursePage(Page):
 
 
 class LessonPage(Page):
+    class Completion(models.TextChoices):
+        WATCH_LOG = "watch_log", _("By viewing or reading time")
+        QUIZ = "quiz", _("By passing its quiz")
+
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
     required_for_completion = models.BooleanField(
         _("required for completion"),
@@ -391,6 +396,15 @@ class LessonPage(Page):
     )
     estimated_minutes = models.PositiveIntegerField(
         _("estimated reading or viewing time (minutes)"), default=0
+    )
+    # Set by the page type: a quiz lesson (exams.quizzes) completes when its quiz is passed,
+    # never by the watch log; every credit path reads it from here.
+    completion = models.CharField(
+        _("completed by"),
+        max_length=10,
+        choices=Completion.choices,
+        default=Completion.WATCH_LOG,
+        editable=False,
     )
 
     base_form_class = LessonPageForm
@@ -423,6 +437,8 @@ class LessonPage(Page):
 
     @property
     def is_reading_lesson(self) -> bool:
+        if self.completion != self.Completion.WATCH_LOG:
+            return False
         return not any(block["type"] == "lecture_video" for block in self.body.raw_data)
 
     def serve(self, request, *args, **kwargs):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cms",
     "courses",
     "exams.tracking",
+    "exams.quizzes",
     "exams.hours",
     "media_pipeline",
     "wagtailmedia",

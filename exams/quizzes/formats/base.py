@@ -1,0 +1,65 @@
+"""What every question format's parser returns, and the text decoding they share.
+
+A parser is a pure function ``parse(data: bytes) -> ParseResult``: it never touches the
+database, never raises for bad content (each bad question becomes a ``ParseProblem`` with
+its line or row), and raises ``FormatError`` only when the file as a whole is not of its
+format (not XML, not a workbook, not text). An exporter is
+``export(questions: Sequence[ParsedQuestion]) -> bytes``; parsing an export gives the same
+specs back.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ..spec import QuestionSpec
+
+
+class FormatError(ValueError):
+    """The file is not in the format it claims (message translated, for the trainer)."""
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    spec: QuestionSpec
+    category: tuple[str, ...] = ()  # category path from the file, top first; () = none given
+    line: int | None = None  # line (text formats) or row (spreadsheets) where it starts
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    line: int | None
+    message: str  # translated
+    qtype: str = ""  # for an unsupported type: its name in the file
+
+
+@dataclass
+class ParseResult:
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+    #: Question types in the file that the platform does not support, with their count;
+    #: such questions are listed among ``problems`` and skipped whole.
+    unsupported: dict[str, int] = field(default_factory=dict)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM, also UTF-16 with BOM) or, failing that, GB18030 — the
+    encoding of text files saved by Chinese Windows and Excel. Raises ``FormatError``
+    for binary data."""
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4096]:
+        raise FormatError(_("This is not a text file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    raise FormatError(_("The file's text encoding is not UTF-8 or GB18030."))
