@@ -8,6 +8,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtailmedia.blocks import AbstractMediaChooserBlock
 
+from media_pipeline.selectors import video_playback
+
 
 class LectureVideoChooserBlock(AbstractMediaChooserBlock):
     """Chooses a ``media_pipeline.LectureVideo`` (wagtailmedia's media model)."""
@@ -36,10 +38,6 @@ class LectureVideoBlock(blocks.StructBlock):
         video = value.get("video")
         request = (parent_context or {}).get("request")
         if video is None or request is None:
-            return context
-        try:
-            from media_pipeline.selectors import video_playback
-        except ImportError:  # the media pipeline's playback selector has not landed yet
             return context
         context["playback"] = video_playback(user=request.user, video=video)
         return context
@@ -99,18 +97,6 @@ class QuoteBlock(blocks.StructBlock):
         icon = "openquote"
 
 
-class QuizLinkBlock(blocks.StructBlock):
-    """A link to a quiz. Quizzes do not exist yet: until they do, it renders nothing."""
-
-    label = blocks.CharBlock(label=_("link text"), required=False, max_length=200)
-    quiz_id = blocks.IntegerBlock(label=_("quiz number"), required=False, min_value=1)
-
-    class Meta:
-        template = "blocks/quiz_link.html"
-        label = _("Quiz link")
-        icon = "list-ul"
-
-
 class LessonBodyBlock(blocks.StreamBlock):
     text = RichTextBlock()
     lecture_video = LectureVideoBlock()
@@ -118,4 +104,3 @@ class LessonBodyBlock(blocks.StreamBlock):
     document = DocumentBlock()
     callout = CalloutBlock()
     quote = QuoteBlock()
-    quiz_link = QuizLinkBlock()

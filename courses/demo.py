@@ -14,6 +14,8 @@ from wagtail.images import get_image_model
 from wagtail.rich_text import RichText
 
 from cms.models import HomePage, Unit
+from media_pipeline.demo import DEMO_TITLE
+from media_pipeline.models import LectureVideo
 
 from .models import CourseAssignment, CourseIndexPage, CoursePage, Enrolment, LessonPage, Topic
 from .services import assignment_create, enrolment_create, lesson_complete
@@ -85,12 +87,7 @@ def _document(title: str):
     return Document.objects.create(title=title, file=ContentFile(text, name="handout.txt"))
 
 
-def _demo_video():
-    try:
-        from media_pipeline.demo import DEMO_TITLE
-        from media_pipeline.models import LectureVideo
-    except ImportError:
-        return None
+def _demo_video():  # made by media_pipeline's seeder, which runs before this one
     return LectureVideo.objects.filter(title=DEMO_TITLE).order_by("pk").first()
 
 
@@ -114,7 +111,6 @@ def _lessons(spec: dict, *, cover, video) -> list[tuple[str, str, list, bool, in
         ("quote", {"quote": "学而不思则罔，思而不学则殆。", "attribution": "《论语》"}),
         ("document", {"document": handout, "title": "下载讲义"}),
         ("callout", {"kind": "warning", "text": RichText("<p>完成本讲后请点击“标记为完成”。</p>")}),
-        ("quiz_link", {"label": "课后测验", "quiz_id": None}),
     ]
     return [
         ("intro", "第一讲 课程导读", intro, True, 10),

@@ -175,7 +175,7 @@ class TestTrainer:
         assert course_form_page.status_code == 200
         assert lesson_form_page.status_code == 200
         html = lesson_form_page.content.decode()
-        for block in ("lecture_video", "image", "document", "callout", "quote", "quiz_link"):
+        for block in ("lecture_video", "image", "document", "callout", "quote"):
             assert block in html
 
 

@@ -43,7 +43,7 @@ def test_demo_catalogue_is_idempotent_and_has_every_block_kind():
     assert first == second
     assert first[0] >= 3
     kinds = {block.block_type for lesson in LessonPage.objects.all() for block in lesson.body}
-    assert {"text", "image", "document", "callout", "quote", "quiz_link"} <= kinds
+    assert {"text", "image", "document", "callout", "quote"} <= kinds
     assert all(c.live and c.search_terms for c in CoursePage.objects.all())
 
 
