@@ -222,8 +222,19 @@ def _credit(
         rules=rules,
     )
     coverage = outcome.coverage
-    beat_id = store.beat_insert(
-        {
+    gained_coverage = outcome.coverage_seconds - session.coverage_seconds
+    newly_complete = session.completed_at is None and outcome.completes
+    last_position = session.last_position
+    if beat.position is not None:
+        high = session.duration if session.duration > 0 else beat.position
+        last_position = min(max(0.0, beat.position), high)
+    day = timezone.localdate(when)
+    day_before = claim.day_seconds if claim.day == day else 0.0
+    after = store.Claim(
+        claim.user_id, [list(i) for i in outcome.claimed], day, day_before + outcome.engaged
+    )
+    beat_id = store.beat_write(
+        beat={
             "session_id": session.pk,
             "user_id": session.user_id,
             "seq": beat.seq,
@@ -239,20 +250,7 @@ def _credit(
             "credited_from": coverage[0] if coverage else None,
             "credited_to": coverage[1] if coverage else None,
             "engaged_seconds": outcome.engaged,
-        }
-    )
-    gained_coverage = outcome.coverage_seconds - session.coverage_seconds
-    newly_complete = session.completed_at is None and outcome.completes
-    last_position = session.last_position
-    if beat.position is not None:
-        high = session.duration if session.duration > 0 else beat.position
-        last_position = min(max(0.0, beat.position), high)
-    day = timezone.localdate(when)
-    day_before = claim.day_seconds if claim.day == day else 0.0
-    after = store.Claim(
-        claim.user_id, [list(i) for i in outcome.claimed], day, day_before + outcome.engaged
-    )
-    store.beat_stored(
+        },
         session=session,
         claim=after,
         when=when,

@@ -4,9 +4,11 @@ Why SQL here and nowhere else: a beat is the platform's most frequent request, a
 through the ORM its seven watch-log statements cost several times the database's own
 work in Python (compiling each query). ``bench/heartbeats.py`` measured the ORM path at
 0.15 of the trivial endpoint's throughput against a floor of 0.6 (bench/README.md). The
-same plain statements run on SQLite and PostgreSQL (only PostgreSQL gets ``FOR UPDATE``
-and ``::jsonb``; SQLite runs one writing transaction at a time anyway), so the whole test
-suite exercises them on both. Opening a session (a page's first beat) stays in the ORM.
+statements are plain SQL that runs on SQLite and PostgreSQL alike (only PostgreSQL gets
+``FOR UPDATE`` and ``::jsonb``; SQLite runs one writing transaction at a time anyway), so
+the whole test suite exercises them on both; ``beat_write`` sends its four writes as one
+statement on PostgreSQL (the suite's PostgreSQL run exercises it). Opening a session (a
+page's first beat) stays in the ORM.
 
 Every function runs inside the caller's transaction.
 """
@@ -174,25 +176,23 @@ BEAT_COLUMNS = (
 )
 
 
-def beat_insert(values: dict) -> int:
-    """Store a beat (``BEAT_COLUMNS``); its id. A stored (session, seq) raises
-    ``IntegrityError`` (the database's unique constraint)."""
+def _beat_insert_sql() -> str:
+    columns = ", ".join(_q(name) for name in BEAT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(BEAT_COLUMNS))
+    return (
+        f"INSERT INTO {_table(WatchBeat)} ({columns}) VALUES ({placeholders}) RETURNING {_q('id')}"
+    )
+
+
+def _beat_params(values: dict) -> list:
     params = [values[name] for name in BEAT_COLUMNS]
     params[BEAT_COLUMNS.index("received_at")] = connection.ops.adapt_datetimefield_value(
         values["received_at"]
     )
-    columns = ", ".join(_q(name) for name in BEAT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(BEAT_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table(WatchBeat)} ({columns}) VALUES ({placeholders}) "
-            f"RETURNING {_q('id')}",
-            params,
-        )
-        return cursor.fetchone()[0]
+    return params
 
 
-def beat_stored(
+def _updates(
     *,
     session: SessionState,
     claim: Claim,
@@ -203,16 +203,16 @@ def beat_stored(
     engaged_seconds: float,
     last_position: float,
     completed_at: datetime | None,
-) -> None:
-    """The session, its summary and the member's claim after a beat (three updates)."""
+) -> list[tuple[str, list]]:
+    """The session, its summary and the member's claim after a beat: three updates."""
     at = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
+    return [
+        (
             f"UPDATE {_table(WatchSession)} SET {_q('last_beat_at')} = %s, "
             f"{_q('last_seq')} = %s, {_q('beats')} = %s WHERE {_q('id')} = %s",
             [at(when), max(session.last_seq, seq), session.beats + 1, session.pk],
-        )
-        cursor.execute(
+        ),
+        (
             f"UPDATE {_table(WatchSummary)} SET {_q('intervals')} = {_json_param()}, "
             f"{_q('coverage_seconds')} = %s, {_q('engaged_seconds')} = %s, "
             f"{_q('last_position')} = %s, {_q('completed_at')} = %s, {_q('updated_at')} = %s "
@@ -226,8 +226,8 @@ def beat_stored(
                 at(when),
                 session.summary_id,
             ],
-        )
-        cursor.execute(
+        ),
+        (
             f"UPDATE {_table(WatchClaim)} SET {_q('claimed')} = {_json_param()}, "
             f"{_q('day')} = %s, {_q('day_seconds')} = %s WHERE {_q('user_id')} = %s",
             [
@@ -236,4 +236,28 @@ def beat_stored(
                 claim.day_seconds,
                 claim.user_id,
             ],
-        )
+        ),
+    ]
+
+
+def beat_write(*, beat: dict, **after) -> int:
+    """Store a beat (``BEAT_COLUMNS``) and the session, summary and claim after it
+    (``_updates``' keywords); the beat's id. A stored (session, seq) raises
+    ``IntegrityError`` (the database's unique constraint) and writes nothing.
+
+    On PostgreSQL the four writes travel as one statement (the updates as data-modifying
+    CTEs of the insert): a crediting beat's round trips are most of its time
+    (bench/README.md, "heartbeats"). SQLite runs them one by one, in process.
+    """
+    updates = _updates(**after)
+    with connection.cursor() as cursor:
+        if _postgresql():
+            ctes = ", ".join(f"u{i} AS ({sql})" for i, (sql, _params) in enumerate(updates))
+            params = [p for _sql, update_params in updates for p in update_params]
+            cursor.execute(f"WITH {ctes} {_beat_insert_sql()}", params + _beat_params(beat))
+            return cursor.fetchone()[0]
+        cursor.execute(_beat_insert_sql(), _beat_params(beat))
+        beat_id = cursor.fetchone()[0]
+        for sql, params in updates:
+            cursor.execute(sql, params)
+        return beat_id
