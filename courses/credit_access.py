@@ -24,6 +24,7 @@ from wagtail.models import Page
 
 from cms import roles
 from cms.models import MemberProfile, Unit
+from cms.prepared_statements import prepared_cursor
 
 from .models import CoursePage, LessonPage, LessonProgress
 
@@ -82,7 +83,7 @@ def lesson_credit_refusal(
 ) -> CreditRefusal | None:
     """Why ``user_id`` may not be credited for ``lesson_id`` now, by a path of kind
     ``completion`` (the watch log, or a quiz result); None if they may."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_sql(), [roles.TRAINERS, LessonProgress.State.DONE, lesson_id, user_id])
         row = cursor.fetchone()
     not_open = CreditRefusal("not_open", _("This lesson is not open to you."))

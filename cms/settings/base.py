@@ -51,6 +51,8 @@ AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
 MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# 0 behind a pooler that cannot keep prepared statements (cms/prepared_statements.py).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 # -----------------------------------------------------------------------------
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -145,6 +147,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DB_PREPARED_STATEMENTS:
+    # Only the server-binding cursors of cms/prepared_statements.py ever prepare.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -272,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-transcodes": {
         "task": "media_pipeline.tasks.requeue_stale_transcodes_task",
         "schedule": 300.0,
+    },
+    "close-overdue-quiz-attempts": {
+        "task": "exams.quizzes.tasks.close_overdue_attempts_task",
+        "schedule": 60.0,
     },
 }
 CELERY_TIMEZONE = TIME_ZONE

@@ -24,6 +24,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from cms.prepared_statements import prepared_cursor
+
 from .models import WatchBeat, WatchClaim, WatchSession, WatchSummary
 
 
@@ -106,7 +108,7 @@ def claim_lock(user_id: int) -> Claim:
         f"SELECT {_q('claimed')}, {_q('day')}, {_q('day_seconds')} "
         f"FROM {_table(WatchClaim)} WHERE {_q('user_id')} = %s"
     ) + (" FOR UPDATE" if _postgresql() else "")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(select, [user_id])
         row = cursor.fetchone()
         if row is None:
@@ -132,7 +134,7 @@ def session_read(*, session_uuid: uuid_module.UUID, seq: int) -> SessionState | 
         f"EXISTS (SELECT 1 FROM {b} x WHERE x.session_id = s.id AND x.seq = %s) "
         f"FROM {s} s JOIN {m} m ON m.id = s.summary_id WHERE s.uuid = %s"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [seq, _uuid(session_uuid)])
         row = cursor.fetchone()
     if row is None:
@@ -250,7 +252,7 @@ def beat_write(*, beat: dict, **after) -> int:
     (bench/README.md, "heartbeats"). SQLite runs them one by one, in process.
     """
     updates = _updates(**after)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if _postgresql():
             ctes = ", ".join(f"u{i} AS ({sql})" for i, (sql, _params) in enumerate(updates))
             params = [p for _sql, update_params in updates for p in update_params]
