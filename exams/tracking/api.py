@@ -21,6 +21,7 @@ from .serializers import (
     PingOutputSerializer,
     PreferencesSerializer,
 )
+from .validation import BeatInvalid, beat_validate
 
 # A beat is a few hundred bytes; anything much larger is not a beat.
 MAX_BEAT_BYTES = 4096
@@ -68,7 +69,8 @@ class HeartbeatApi(APIView):
 
     Authenticated by the lesson page's beat token in the body, not by cookies, so no
     CSRF check is needed: a page of another origin cannot read the token (see
-    ``beat_token``). One validator (the serializer), one service.
+    ``beat_token``). One validator (``validation.beat_validate``; the serializer documents
+    the body in the schema), one service.
     """
 
     authentication_classes: list = []
@@ -96,10 +98,10 @@ class HeartbeatApi(APIView):
         claim = beat_token_check(data.get("token"))
         if claim is None:
             return _refused(_("This beat token is not valid."), 403)
-        serializer = HeartbeatInputSerializer(data=data)
-        if not serializer.is_valid():
-            return _refused(_first_error(serializer.errors), 400, serializer.errors)
-        payload = dict(serializer.validated_data)
+        try:
+            payload = beat_validate(data)
+        except BeatInvalid as invalid:
+            return _refused(_first_error(invalid.errors), 400, invalid.errors)
         user_id, token_lesson = claim
         lesson_id = payload.pop("lesson")
         if lesson_id != token_lesson:

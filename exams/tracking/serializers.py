@@ -1,7 +1,5 @@
 """Input and output serializers of the tracking API: the one validator of a beat."""
 
-import math
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -12,15 +10,12 @@ MAX_SEQ = 2**31 - 1
 
 
 class FiniteFloatField(serializers.FloatField):
-    default_error_messages = {"finite": _("Must be a finite number.")}
+    """A number, not a boolean (DRF's FloatField already refuses NaN and infinities)."""
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("finite")
-        return value
+        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):
