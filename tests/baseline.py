@@ -24,6 +24,7 @@ DATA_MIGRATIONS = [
     ("media_pipeline.migrations.0003_trainers_manage_lecture_videos", "grant"),
     ("cms.migrations.0004_grant_organisation_roles_permission", "create"),
     ("courses.migrations.0004_course_review_task_approves_and_publishes", "forward"),
+    ("exams.quizzes.migrations.0002_trainers_manage_question_bank", "grant"),
 ]
 
 

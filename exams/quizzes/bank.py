@@ -46,7 +46,7 @@ def category_descendant_ids(*, category: QuestionCategory) -> list[int]:
     return found
 
 
-def _plain_text(spec: qspec.QuestionSpec) -> str:
+def question_search_text(spec: qspec.QuestionSpec) -> str:
     parts = [spec.text, spec.general_feedback]
     parts += [choice.text for choice in spec.choices]
     parts += [answer.text for answer in spec.text_answers]
@@ -82,7 +82,7 @@ def question_create(
         category=category,
         qtype=spec.qtype,
         name=question_default_name(spec),
-        search_text=_plain_text(spec),
+        search_text=question_search_text(spec),
         created_by=user if user is not None and user.is_authenticated else None,
     )
     version = QuestionVersion.objects.create(
@@ -100,9 +100,11 @@ def question_update(
     spec: qspec.QuestionSpec,
     category: QuestionCategory | None = None,
     user: AbstractBaseUser | None = None,
+    archived: bool | None = None,
 ) -> QuestionVersion:
     """Make ``spec`` the question's content: a new version when it differs from the
-    current one (attempts keep the version they showed). The type cannot change."""
+    current one (attempts keep the version they showed). The type cannot change.
+    ``archived`` (when given) keeps the question from being drawn again, or lets it be."""
     _check(spec)
     if spec.qtype != question.qtype:
         raise ValidationError("A question's type cannot change; create a new question.")
@@ -119,8 +121,26 @@ def question_update(
         )
     question.current_version = current
     question.name = question_default_name(spec)
-    question.search_text = _plain_text(spec)
+    question.search_text = question_search_text(spec)
     if category is not None:
         question.category = category
+    if archived is not None:
+        question.archived = archived
     question.save()
     return current
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Delete a question and its versions. Raises ``ProtectedError`` (and changes nothing)
+    when a quiz uses it or an attempt showed one of its versions: archive it instead."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    question.current_version = None
+    question.save(update_fields=["current_version"])
+    question.delete()
+
+
+def category_delete(*, category: QuestionCategory) -> None:
+    """Delete an empty category. Raises ``ProtectedError`` when it still holds questions or
+    subcategories, or a quiz draws from it."""
+    category.delete()

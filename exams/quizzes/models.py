@@ -509,6 +509,13 @@ class QuizResult(models.Model):
     percent = models.DecimalField(_("grade (%)"), max_digits=5, decimal_places=2)
     passed = models.BooleanField(_("passed"), default=False)
     first_passed_at = models.DateTimeField(_("first passed at"), null=True, blank=True)
+    awarded_hours = models.DecimalField(
+        _("awarded study hours"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("The quiz's study hours when first passed; what the ledger credits."),
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
