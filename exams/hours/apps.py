@@ -15,6 +15,7 @@ class HoursConfig(AppConfig):
 
         from courses.models import CoursePage
         from courses.signals import course_completed
+        from exams.quizzes.signals import quiz_result_changed
         from exams.tracking.signals import engaged_time_credited
 
         from .models import StudyHourRules
@@ -31,3 +32,4 @@ class HoursConfig(AppConfig):
         engaged_time_credited.connect(
             ledger.ledger_on_engaged_time_credited, dispatch_uid="hours_engaged"
         )
+        quiz_result_changed.connect(ledger.ledger_on_quiz_result_changed, dispatch_uid="hours_quiz")

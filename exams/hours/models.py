@@ -27,6 +27,11 @@ class StudyHourRules(BaseSiteSetting):
         default=False,
         help_text=_("Time really spent on lessons credits hours, per day."),
     )
+    credit_quiz_pass = models.BooleanField(
+        _("credit passed quizzes"),
+        default=True,
+        help_text=_("A passed quiz credits its study hours, once, on the first pass."),
+    )
     minutes_per_hour = models.PositiveSmallIntegerField(
         _("minutes per study hour"),
         default=45,
@@ -64,6 +69,7 @@ class StudyHourRules(BaseSiteSetting):
     panels = [
         FieldPanel("credit_course_completion"),
         FieldPanel("credit_engaged_time"),
+        FieldPanel("credit_quiz_pass"),
         FieldPanel("minutes_per_hour"),
         FieldPanel("daily_cap_hours"),
         FieldPanel("study_session_max_hours"),

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from django.db import connection, models
+from wagtail.models import Site
+
+from cms.prepared_statements import prepared_cursor
+
 from .models import StudyHourRules
 
 HOURS_QUANTUM = Decimal("0.01")
@@ -13,6 +18,7 @@ SESSION_QUANTUM = Decimal("0.1")
 _FIELDS = (
     "credit_course_completion",
     "credit_engaged_time",
+    "credit_quiz_pass",
     "minutes_per_hour",
     "daily_cap_hours",
     "study_session_max_hours",
@@ -24,6 +30,7 @@ _FIELDS = (
 class Rules:
     credit_course_completion: bool = True
     credit_engaged_time: bool = False
+    credit_quiz_pass: bool = True
     minutes_per_hour: int = 45
     daily_cap_hours: Decimal | None = None
     study_session_max_hours: Decimal = Decimal("8.0")
@@ -54,10 +61,40 @@ class Rules:
         )
 
 
+def _rules_sql() -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(f"r.{q(name)}" for name in _FIELDS)
+    return (
+        f"SELECT {columns} FROM {q(StudyHourRules._meta.db_table)} r "
+        f"JOIN {q(Site._meta.db_table)} s ON s.id = r.site_id "
+        "WHERE s.is_default_site ORDER BY r.id LIMIT 1"
+    )
+
+
+def _from_db(name: str, value):
+    field = StudyHourRules._meta.get_field(name)
+    if value is None:
+        return None
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    if isinstance(field, models.DecimalField):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return int(value)
+
+
 def rules_current() -> Rules:
-    """The rules of the default site (one query; not cached, so never stale)."""
-    row = StudyHourRules.objects.filter(site__is_default_site=True).values(*_FIELDS).first()
-    return Rules() if row is None else Rules(**row)
+    """The rules of the default site: read on every call, never cached, so never stale.
+
+    One prepared statement rather than an ORM query: every crediting heartbeat reads
+    the rules (the ledger decides whether engaged time credits hours), and compiling the
+    ORM query was a quarter of a beat's Python time (bench/README.md, "heartbeats").
+    """
+    with prepared_cursor() as cursor:
+        cursor.execute(_rules_sql())
+        row = cursor.fetchone()
+    if row is None:
+        return Rules()
+    return Rules(**{name: _from_db(name, value) for name, value in zip(_FIELDS, row, strict=True)})
 
 
 def session_credit_hours(

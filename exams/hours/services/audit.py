@@ -24,6 +24,7 @@ ACTION_COURSE_CREDIT_CHANGED = "hours.course_credit_changed"
 RULES_AUDITED = (
     "credit_course_completion",
     "credit_engaged_time",
+    "credit_quiz_pass",
     "minutes_per_hour",
     "daily_cap_hours",
     "study_session_max_hours",

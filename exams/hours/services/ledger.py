@@ -1,5 +1,5 @@
-"""The study-hour ledger: credits from course completion, engaged time and attendance,
-and the recomputation of a period from the raw logs."""
+"""The study-hour ledger: credits from course completion, engaged time, attendance and
+passed quizzes, and the recomputation of a period from the raw logs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from courses.models import Enrolment
+from exams.quizzes.models import QuizResult
 from exams.tracking.models import WatchBeat
 
 from ..models import AttendanceChange, RecomputeBatch, StudyHourEntry
@@ -26,12 +27,18 @@ Source = StudyHourEntry.Source
 RULE_COURSE = "course_completion"
 RULE_ENGAGED = "engaged_time"
 RULE_ATTENDANCE = "attendance"
+RULE_QUIZ = "quiz_pass"
 
-# What a recomputation rebuilds: entries derived from raw logs. Manual corrections
-# (no study session) and quiz credits are left as they are.
-DERIVED = Q(source__in=[Source.COURSE_COMPLETION, Source.LESSON_TIME, Source.ATTENDED_SESSION]) | Q(
-    source=Source.CORRECTION, attendance_change__isnull=False
-)
+# What a recomputation rebuilds: entries derived from raw logs (quiz credits from the
+# members' quiz results). Manual corrections (no study session) are left as they are.
+DERIVED = Q(
+    source__in=[
+        Source.COURSE_COMPLETION,
+        Source.LESSON_TIME,
+        Source.ATTENDED_SESSION,
+        Source.QUIZ,
+    ]
+) | Q(source=Source.CORRECTION, attendance_change__isnull=False)
 
 
 def _local_date(when: datetime) -> date:
@@ -89,6 +96,63 @@ def ledger_credit_course_completion(
 def ledger_on_course_completed(*, user: AbstractBaseUser, course, **_kwargs) -> None:
     """``courses.signals.course_completed``: credit the course's hours."""
     ledger_credit_course_completion(user=user, course=course)
+
+
+# --- passed quizzes ---------------------------------------------------------------
+
+
+def _quiz_key(*, user_id: int, quiz_id: int) -> str:
+    return f"quiz:{quiz_id}:user:{user_id}"
+
+
+def ledger_credit_quiz_result(*, user_id: int, quiz_id: int) -> StudyHourEntry | None:
+    """Make the member's live entries for a quiz add up to what their result awards:
+    ``awarded_hours`` once the quiz was passed (``first_passed_at``), else nothing.
+
+    The first credit is one entry keyed ``quiz:{quiz}:user:{member}``, dated the local
+    day of the first pass; calling again credits nothing (replays, regrades that change
+    no pass). When a regrade takes the pass away (or gives it back), an adjustment entry
+    (``…:adj:{n}``, same source and day) brings the sum to what is due. A recomputation
+    rebuilds one entry per passed result (``_derived_entries``). Nothing happens while the
+    rules do not credit quizzes.
+    """
+    if not rules_current().credit_quiz_pass:
+        return None
+    result = (
+        QuizResult.objects.filter(quiz_id=quiz_id, user_id=user_id)
+        .values("first_passed_at", "awarded_hours")
+        .first()
+    )
+    passed_at = result["first_passed_at"] if result else None
+    due = Decimal(result["awarded_hours"]) if passed_at is not None else Decimal("0")
+    key = _quiz_key(user_id=user_id, quiz_id=quiz_id)
+    live = StudyHourEntry.objects.filter(superseded_by__isnull=True, source=Source.QUIZ).filter(
+        Q(key=key) | Q(key__startswith=f"{key}:")
+    )
+    entries = list(live.values_list("key", "hours", "date"))
+    net = sum((Decimal(hours) for _key, hours, _date in entries), Decimal("0"))
+    if due == net:
+        return None
+    fields = {
+        "user_id": user_id,
+        "hours": due - net,
+        "source": Source.QUIZ,
+        "lesson_id": quiz_id,
+        "rule_code": RULE_QUIZ,
+        "rule_params": {"hours": str(due)},
+    }
+    first = next((day for entry_key, _hours, day in entries if entry_key == key), None)
+    if first is None:
+        if passed_at is None:
+            return None
+        return _entry_create(date=_local_date(passed_at), key=key, **fields)
+    return _entry_create(date=first, key=f"{key}:adj:{len(entries)}", **fields)
+
+
+def ledger_on_quiz_result_changed(*, user_id: int, quiz_id: int, **_kwargs) -> None:
+    """``exams.quizzes.signals.quiz_result_changed``: credit (or adjust) the quiz's
+    hours, in the transaction that wrote the result."""
+    ledger_credit_quiz_result(user_id=user_id, quiz_id=quiz_id)
 
 
 # --- engaged time --------------------------------------------------------------
@@ -271,6 +335,26 @@ def _derived_entries(*, date_from: date, date_to: date, rules: Rules) -> list[St
             if entry is not None:
                 entries.append(entry)
 
+    if rules.credit_quiz_pass:
+        results = QuizResult.objects.filter(
+            first_passed_at__range=(start, end), awarded_hours__gt=0
+        ).order_by("first_passed_at", "pk")
+        for r in results:
+            day = _local_date(r.first_passed_at)
+            entries.append(
+                StudyHourEntry(
+                    user_id=r.user_id,
+                    date=day,
+                    year=day.year,
+                    hours=r.awarded_hours,
+                    source=Source.QUIZ,
+                    key=_quiz_key(user_id=r.user_id, quiz_id=r.quiz_id),
+                    lesson_id=r.quiz_id,
+                    rule_code=RULE_QUIZ,
+                    rule_params={"hours": str(r.awarded_hours)},
+                )
+            )
+
     changes = (
         AttendanceChange.objects.filter(session__date__range=(date_from, date_to))
         .select_related("session")
@@ -319,7 +403,7 @@ def ledger_recompute(
     by: AbstractBaseUser | None = None,
 ) -> RecomputeReport:
     """Rebuild the derived ledger entries of ``[date_from, date_to]`` from the raw logs
-    (beats, course completions, attendance changes) under the current rules.
+    (beats, course completions, attendance changes, quiz results) under the current rules.
 
     In one transaction, with one snapshot of the database (``_one_snapshot``): the live
     derived entries of the period that it read are marked superseded by a new

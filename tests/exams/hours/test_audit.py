@@ -56,6 +56,7 @@ def test_rules_changed_in_the_settings_admin_are_logged_with_the_admin(admin_cli
         f"/admin/settings/hours/studyhourrules/{site.pk}/",
         {
             "credit_course_completion": "on",
+            "credit_quiz_pass": "on",
             "minutes_per_hour": "30",
             "daily_cap_hours": "",
             "study_session_max_hours": "8.0",
