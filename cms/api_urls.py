@@ -6,4 +6,5 @@ urlpatterns = [
     path("exams/", include("exams.tracking.api_urls")),  # first: the heartbeats
     path("courses/", include("courses.api_urls")),
     path("media/", include("media_pipeline.api_urls")),
+    path("v1/quizzes/", include("exams.quizzes.api_urls")),
 ]

@@ -49,6 +49,7 @@ urlpatterns = [
     path("learn/", include("courses.urls")),
     path("media-files/", include("media_pipeline.urls")),
     path("exams/", include("exams.tracking.urls")),
+    path("quizzes/", include("exams.quizzes.urls")),
 ]
 
 # MEDIA_ROOT is never served as a whole, in any setting: it holds uploaded source videos,

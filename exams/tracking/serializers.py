@@ -77,11 +77,6 @@ class HeartbeatOutputSerializer(serializers.Serializer):
     resume_position = serializers.FloatField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(required=False)
-
-
 class PreferencesSerializer(serializers.Serializer):
     data_saver = StrictBooleanField()
 
