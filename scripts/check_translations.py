@@ -1,6 +1,9 @@
-"""Fail when a shipped .mo file is missing or out of date with its .po source.
+"""Fail when a catalogue has untranslated or fuzzy entries, or when a shipped .mo file
+is missing or out of date with its .po source.
 
-The Chinese translations ship compiled; this keeps the two from drifting apart.
+The Chinese translations ship compiled; this keeps the two from drifting apart. CI runs
+``manage.py makemessages`` first, so a string added to the code without a translation
+fails here.
 """
 
 import subprocess
@@ -25,6 +28,13 @@ def main() -> int:
                 capture_output=True,
                 text=True,
             )
+            stats = subprocess.run(
+                ["msgfmt", "--statistics", "-o", "/dev/null", str(po)],
+                capture_output=True,
+                text=True,
+            ).stderr
+            if "fuzzy" in stats or "untranslated" in stats:
+                problems.append(f"{po.relative_to(ROOT)}: {stats.strip()}")
             if result.returncode:
                 problems.append(f"{po.relative_to(ROOT)}: {result.stderr.strip()}")
             elif not mo.exists() or mo.read_bytes() != fresh.read_bytes():
