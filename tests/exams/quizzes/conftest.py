@@ -37,6 +37,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from exams.quizzes import bank
 from exams.quizzes import spec as qspec
@@ -50,6 +51,14 @@ from exams.quizzes.services.attempts import (
 from tests.exams.conftest import make_course
 
 _n = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever an earlier test's request left active (the suite
+    runs in random order); a page request still speaks its own client's language."""
+    with translation.override("en"):
+        yield
 
 #: Words that appear only in grading data (fractions aside): never in a member's payload
 #: before the review allows.
