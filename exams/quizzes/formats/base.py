@@ -11,7 +11,9 @@ specs back.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -63,3 +65,55 @@ def decode_text(data: bytes) -> str:
             continue
         return text.replace("\r\n", "\n").replace("\r", "\n")
     raise FormatError(_("The file's text encoding is not UTF-8 or GB18030."))
+
+
+# --- helpers the formats share -------------------------------------------------------
+
+ONE = Decimal(1)
+#: Grades are kept to seven places, as Moodle keeps them.
+PLACES = Decimal("0.0000001")
+#: No mark, value or tolerance in a file is larger than this.
+LARGEST = Decimal(10) ** 15
+
+
+def tidy(number: Decimal) -> Decimal:
+    """``number`` without trailing zeros and never in exponent form ("30", "0.5")."""
+    if number == number.to_integral_value():
+        return number.quantize(ONE)
+    return number.normalize()
+
+
+def snap_to_one(fractions: list[Decimal]) -> list[Decimal]:
+    """Positive fractions that add up to 100% within Moodle's rounding, made exact."""
+    positives = [i for i, f in enumerate(fractions) if f > 0]
+    total = sum((fractions[i] for i in positives), Decimal(0))
+    if positives and total != ONE and abs(total - ONE) <= Decimal("0.0001"):
+        fractions = list(fractions)
+        last = positives[-1]
+        fractions[last] = tidy(fractions[last] + ONE - total)
+    return fractions
+
+
+def split_unescaped(text: str, separators: str) -> list[str]:
+    """``text`` split at the ``separators`` characters that no backslash escapes; the
+    escapes are kept (``unescape`` removes them)."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if char in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def unescape(text: str) -> str:
+    """``text`` with each backslash escape replaced by the character it escapes."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)

@@ -57,14 +57,23 @@ from .. import spec as qspec
 from ..bank import question_default_name
 from ..richtext import clean_html, from_plain_text
 from ..validation import spec_errors
-from .base import FormatError, ParsedQuestion, ParseProblem, ParseResult
+from .base import (
+    LARGEST,
+    PLACES,
+    FormatError,
+    ParsedQuestion,
+    ParseProblem,
+    ParseResult,
+    snap_to_one,
+    split_unescaped,
+    tidy,
+    unescape,
+)
 
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 #: Fractions keep 7 decimal places, as Moodle stores them.
-PLACES = Decimal("0.0000001")
 #: Larger numbers are no marks, grades or answers anyone means.
-LARGEST = Decimal(10) ** 15
 
 SUPPORTED = frozenset(
     {
@@ -228,13 +237,6 @@ def _plain(element: Element | None) -> str:
     return raw.strip()
 
 
-def tidy(number: Decimal) -> Decimal:
-    """``number`` without trailing zeros and never in exponent form ("30", "0.5")."""
-    if number == number.to_integral_value():
-        return number.quantize(ONE)
-    return number.normalize()
-
-
 def _decimal(value: str, what: str) -> Decimal:
     message = _("%(what)s is not a number: %(value)s.") % {"what": what, "value": value[:40]}
     try:
@@ -253,17 +255,6 @@ def _fraction(value: str | None) -> Decimal:
         return tidy((_decimal(value, _("A grade")) / HUNDRED).quantize(PLACES))
     except InvalidOperation as error:
         raise _Bad(_("A grade is out of range: %(value)s.") % {"value": value}) from error
-
-
-def snap_to_one(fractions: list[Decimal]) -> list[Decimal]:
-    """Positive fractions that add up to 100% within Moodle's rounding, made exact."""
-    positives = [i for i, f in enumerate(fractions) if f > 0]
-    total = sum((fractions[i] for i in positives), Decimal(0))
-    if positives and total != ONE and abs(total - ONE) <= Decimal("0.0001"):
-        fractions = list(fractions)
-        last = positives[-1]
-        fractions[last] = tidy(fractions[last] + ONE - total)
-    return fractions
 
 
 def _category_path(text: str) -> tuple[str, ...]:
@@ -395,29 +386,6 @@ def _essay(question: Element, base: dict) -> qspec.QuestionSpec:
     return qspec.QuestionSpec(qtype=qspec.ESSAY, **base)
 
 
-def _cloze_split(body: str, separator: str) -> list[str]:
-    """``body`` split at unescaped ``separator`` characters (escapes kept)."""
-    parts, current, i = [], [], 0
-    while i < len(body):
-        char = body[i]
-        if char == "\\" and i + 1 < len(body):
-            current.append(body[i : i + 2])
-            i += 2
-            continue
-        if char == separator:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    parts.append("".join(current))
-    return parts
-
-
-def _cloze_unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
-
-
 def _cloze_escape(text: str) -> str:
     return re.sub(r"([\\}~#])", r"\\\1", text)
 
@@ -437,7 +405,7 @@ def _cloze_end(text: str, start: int) -> int:
 
 def _cloze_answers(body: str, gap: int) -> list[qspec.TextAnswer]:
     answers = []
-    for part in _cloze_split(body, "~"):
+    for part in split_unescaped(body, "~"):
         if not part.strip():
             continue
         fraction = Decimal(0)
@@ -445,14 +413,14 @@ def _cloze_answers(body: str, gap: int) -> list[qspec.TextAnswer]:
         if match:
             fraction = ONE if match.group(1) == "=" else _fraction(match.group(2))
             part = part[match.end() :]
-        pieces = _cloze_split(part, "#")
+        pieces = split_unescaped(part, "#")
         text = pieces[0]
         feedback = "#".join(pieces[1:])
         answers.append(
             qspec.TextAnswer(
-                text=html.unescape(strip_tags(_cloze_unescape(text))).strip(),
+                text=html.unescape(strip_tags(unescape(text))).strip(),
                 fraction=fraction,
-                feedback=inline_html(_cloze_unescape(feedback)),
+                feedback=inline_html(unescape(feedback)),
                 gap=gap,
             )
         )

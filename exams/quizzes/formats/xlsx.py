@@ -62,8 +62,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import spec as qspec
 from ..richtext import clean_html, from_plain_text
 from ..validation import spec_errors
-from .base import FormatError, ParsedQuestion, ParseProblem, ParseResult, decode_text
-from .moodlexml import LARGEST, PLACES, snap_to_one, tidy
+from .base import (
+    LARGEST,
+    PLACES,
+    FormatError,
+    ParsedQuestion,
+    ParseProblem,
+    ParseResult,
+    decode_text,
+    snap_to_one,
+    split_unescaped,
+    tidy,
+    unescape,
+)
 
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -250,29 +261,6 @@ def _cell_text(rich: str, *, one_line: bool = False) -> str:
     return plain
 
 
-def _split(text: str, separators: str) -> list[str]:
-    """``text`` split at unescaped separator characters; escapes are kept."""
-    parts, current, i = [], [], 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current.append(text[i : i + 2])
-            i += 2
-            continue
-        if char in separators:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    parts.append("".join(current))
-    return parts
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
-
-
 def _escape(text: str, specials: str = "\\|｜;；=＝%\n") -> str:
     return "".join("\\" + char if char in specials else char for char in text)
 
@@ -416,7 +404,7 @@ def _type_of(name: str, text: str, answer: str) -> str:
     if key in TYPE_NAMES:
         return TYPE_NAMES[key]
     if key in FILL_NAMES:
-        if re.search(qspec.GAP_MARKER, text) or len(_split(answer, ";；")) > 1:
+        if re.search(qspec.GAP_MARKER, text) or len(split_unescaped(answer, ";；")) > 1:
             return qspec.GAPFILL
         return qspec.SHORTANSWER
     if not key:
@@ -525,16 +513,16 @@ def _answer_feedback(value: str) -> dict[str, str]:
     """``key=feedback`` lines: an option letter, 正确/错误 (true/false) or the number of an
     accepted answer as listed in the answer column."""
     found = {}
-    for line in _split(value, "\n"):
+    for line in split_unescaped(value, "\n"):
         if not line.strip():
             continue
-        parts = _split(line, "=＝")
+        parts = split_unescaped(line, "=＝")
         if len(parts) < 2:
             raise _Bad(
                 _("Write each answer feedback as “A=feedback” or “1=feedback”, not “%(line)s”.")
                 % {"line": line[:40]}
             )
-        found[_unescape(parts[0]).strip()] = _inline(_unescape("=".join(parts[1:])))
+        found[unescape(parts[0]).strip()] = _inline(unescape("=".join(parts[1:])))
     return found
 
 
@@ -584,21 +572,21 @@ def _with_feedback(spec_fields: dict, row: dict[str, str]) -> dict:
 
 def _text_answers(group: str, gap: int = 0) -> list[qspec.TextAnswer]:
     answers = []
-    for part in _split(group, "|｜\n"):
+    for part in split_unescaped(group, "|｜\n"):
         if not part.strip():
             continue
         fraction, text = _weighted(part)
-        answers.append(qspec.TextAnswer(text=_unescape(text).strip(), fraction=fraction, gap=gap))
+        answers.append(qspec.TextAnswer(text=unescape(text).strip(), fraction=fraction, gap=gap))
     return answers
 
 
 def _numeric_answers(answer: str) -> tuple[qspec.NumericAnswer, ...]:
     answers = []
-    for part in _split(answer, "|｜\n"):
+    for part in split_unescaped(answer, "|｜\n"):
         if not part.strip():
             continue
         fraction, text = _weighted(part)
-        match = _NUMERIC.fullmatch(_unescape(text))
+        match = _NUMERIC.fullmatch(unescape(text))
         if not match:
             raise _Bad(_("A numerical answer is written 30, 30±0.5 or 30:0.5."))
         value = _number(match.group(1), _("A numerical answer"))
@@ -608,7 +596,7 @@ def _numeric_answers(answer: str) -> tuple[qspec.NumericAnswer, ...]:
 
 
 def _gaps(text: str, answer: str) -> tuple[str, tuple[qspec.TextAnswer, ...]]:
-    groups = [g for g in _split(answer, ";；") if g.strip()]
+    groups = [g for g in split_unescaped(answer, ";；") if g.strip()]
     if not re.search(qspec.GAP_MARKER, text):
         blanks = _BLANK.findall(text)
         if blanks and len(blanks) == len(groups):
@@ -622,12 +610,14 @@ def _gaps(text: str, answer: str) -> tuple[str, tuple[qspec.TextAnswer, ...]]:
 
 def _pairs(row: dict[str, str]) -> tuple[qspec.MatchPair, ...]:
     answer = row.get("answer", "")
-    lines = _split(answer, "\n;；") if answer.strip() else [t for _l, t in _option_cells(row)]
+    lines = (
+        split_unescaped(answer, "\n;；") if answer.strip() else [t for _l, t in _option_cells(row)]
+    )
     pairs = []
     for line in lines:
         if not line.strip():
             continue
-        parts = _split(line, "=＝")
+        parts = split_unescaped(line, "=＝")
         if len(parts) < 2:
             raise _Bad(
                 _("Write each matching pair as “prompt=answer”, not “%(line)s”.")
@@ -637,8 +627,8 @@ def _pairs(row: dict[str, str]) -> tuple[qspec.MatchPair, ...]:
         pairs.append(
             qspec.MatchPair(
                 key=f"p{len(pairs) + 1}",
-                prompt=_inline(_unescape(prompt)),
-                answer=_unescape(answer_text).strip(),
+                prompt=_inline(unescape(prompt)),
+                answer=unescape(answer_text).strip(),
             )
         )
     return tuple(pairs)
@@ -670,7 +660,7 @@ def _yes(value: str) -> bool:
 
 
 def _category(value: str) -> tuple[str, ...]:
-    names = [_unescape(name).strip() for name in _split(value, "/／")]
+    names = [unescape(name).strip() for name in split_unescaped(value, "/／")]
     if names and names[0].startswith("$") and names[0].endswith("$"):
         names = names[1:]
         if names and names[0] == "top":
