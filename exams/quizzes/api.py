@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_errors import ErrorSerializer
+from cms.api_contract import ErrorSerializer
 
 from . import selectors
 from .models import Attempt

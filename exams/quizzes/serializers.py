@@ -13,21 +13,14 @@ import json
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cms.api_contract import StrictIntegerField
+
 from . import conf
 
 MAX_SEQ = 2**31 - 1  # AttemptQuestion.response_seq is a PositiveIntegerField
 MAX_POSITION = 32767
 MAX_PAGE = 32767
 RESPONSE_MAX_DEPTH = 4
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that is a JSON number, not a string or a boolean or 1.5."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ResponseField(serializers.JSONField):

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_errors import ErrorSerializer
+from cms.api_contract import ErrorSerializer
 
 from . import selectors, services
 from .beat_token import beat_token_check

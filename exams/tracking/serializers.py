@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cms.api_contract import StrictBooleanField, StrictIntegerField
+
 from .models import WatchBeat
 
 MAX_MEDIA_SECONDS = 24 * 3600.0  # no lecture is longer than a day
@@ -16,22 +18,6 @@ class FiniteFloatField(serializers.FloatField):
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that is a JSON number, not a string or a boolean or 1.5."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class HeartbeatInputSerializer(serializers.Serializer):
