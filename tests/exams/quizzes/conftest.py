@@ -60,6 +60,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 #: Words that appear only in grading data (fractions aside): never in a member's payload
 #: before the review allows.
 SECRETS = ("SECRETFEEDBACK", "SECRETANSWER", "SECRETGENERAL")
