@@ -88,3 +88,25 @@ def readme_section_write(heading: str, command: str, text: str) -> None:
     else:
         content = content.rstrip("\n") + "\n\n" + section
     README.write_text(content.rstrip("\n") + "\n")
+
+
+def readme_generated_part_write(heading: str, command: str, text: str) -> None:
+    """Replace the generated part of ``## heading`` in bench/README.md (from the heading up
+    to its first ``### `` subsection or the next section) with ``command``, the time and
+    ``text``; the section's ``### `` subsections (notes, history) are kept. Appends the
+    section when it is missing."""
+    import time
+
+    marker = f"## {heading}\n"
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    body = f"{marker}\n`{command}` — {stamp}\n\n{text}\n\n"
+    current = README.read_text() if README.exists() else "# Benchmarks\n"
+    at = current.find(marker)
+    if at == -1:
+        current = current.rstrip("\n") + "\n\n" + body
+    else:
+        rest = current[at + len(marker) :]
+        ends = [i for i in (rest.find("\n### "), rest.find("\n## ")) if i != -1]
+        tail = rest[min(ends) + 1 :] if ends else ""
+        current = current[:at] + body + tail
+    README.write_text(current.rstrip("\n") + "\n")
