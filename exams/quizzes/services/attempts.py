@@ -32,7 +32,7 @@ from courses.credit_access import lesson_credit_refusal
 from courses.models import LessonPage
 from courses.services import lesson_complete
 
-from .. import grading
+from .. import grading, store
 from ..bank import category_descendant_ids
 from ..conf import quiz_setting
 from ..models import (
@@ -104,24 +104,35 @@ def _grace() -> timedelta:
 
 def attempt_overdue(*, attempt: Attempt, now: datetime) -> str | None:
     """How an in-progress attempt must be closed now (``Attempt.Closed``), or None."""
+    return overdue_reason(deadline=attempt.deadline, closes_at=attempt.quiz.closes_at, now=now)
+
+
+def overdue_reason(
+    *, deadline: datetime | None, closes_at: datetime | None, now: datetime
+) -> str | None:
+    """``Attempt.Closed.TIMEOUT`` past the deadline plus the grace, ``CLOSED`` past the
+    quiz's close plus the grace, else None."""
     grace = _grace()
-    if attempt.deadline is not None and now > attempt.deadline + grace:
+    if deadline is not None and now > deadline + grace:
         return Attempt.Closed.TIMEOUT
-    closes_at = attempt.quiz.closes_at
     if closes_at is not None and now > closes_at + grace:
         return Attempt.Closed.CLOSED
     return None
 
 
+def _attempt_id_checked(attempt_id: Any) -> int:
+    if not isinstance(attempt_id, int) or isinstance(attempt_id, bool):
+        raise Http404(_("No such attempt."))
+    return attempt_id
+
+
 def _locked_attempt(*, user: AbstractBaseUser, attempt_id: Any) -> Attempt:
     """The member's attempt, its row locked (the quiz's rows are not); Http404 if it is
     not theirs or does not exist."""
-    if not isinstance(attempt_id, int) or isinstance(attempt_id, bool):
-        raise Http404(_("No such attempt."))
     attempt = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("quiz")
-        .filter(pk=attempt_id, user_id=user.pk)
+        .filter(pk=_attempt_id_checked(attempt_id), user_id=user.pk)
         .first()
     )
     if attempt is None:
@@ -448,51 +459,54 @@ def responses_save(
     now = _now(now)
     answers = _checked_answers(answers)
     overdue = None
+    attempt_id = _attempt_id_checked(attempt_id)
     with transaction.atomic():
-        attempt = _locked_attempt(user=user, attempt_id=attempt_id)
+        attempt = store.attempt_lock_for_save(attempt_id=attempt_id, user_id=user.pk)
+        if attempt is None:
+            raise Http404(_("No such attempt."))
         if attempt.state != Attempt.State.IN_PROGRESS:
             raise _refuse_finished()
-        overdue = attempt_overdue(attempt=attempt, now=now)
+        overdue = overdue_reason(deadline=attempt.deadline, closes_at=attempt.closes_at, now=now)
         if overdue is None:
             return _responses_store(attempt=attempt, answers=answers, now=now)
     raise _close_then_refuse(attempt_id=attempt.pk, closed_by=overdue, now=now)
 
 
-def _responses_store(*, attempt: Attempt, answers: list[AnswerInput], now: datetime) -> SaveOutcome:
-    positions = {answer.position for answer in answers}
-    rows = {
-        row.position: row
-        for row in AttemptQuestion.objects.filter(attempt=attempt, position__in=positions).only(
-            "pk", "position", "page", "response_seq"
-        )
-    }
-    if set(rows) != positions:
-        raise _invalid(_("This attempt has no question at that position."))
-    if attempt.quiz.navigation == "sequential" and any(
-        rows[p].page < attempt.current_page for p in positions
-    ):
-        raise AttemptRefused(
-            _("This quiz does not let you go back to earlier pages."),
-            code="wrong_page",
-            status=409,
-        )
+def _responses_store(
+    *, attempt: store.SaveState, answers: list[AnswerInput], now: datetime
+) -> SaveOutcome:
+    """Each answer is one conditional update (newer ``seq``, and with sequential navigation
+    a page not behind the member); only an answer that changed nothing is looked at again,
+    to tell a stale replay from a wrong position or page. Inside the caller's transaction,
+    so a refusal undoes the answers stored before it."""
+    min_page = attempt.current_page if attempt.sequential else 0
     saved: list[int] = []
     stale: list[int] = []
-    changed: dict[int, AttemptQuestion] = {}
     for answer in answers:
-        row = rows[answer.position]
-        if answer.seq <= row.response_seq:
-            stale.append(answer.position)
+        if store.response_store(
+            attempt_id=attempt.pk,
+            position=answer.position,
+            response=answer.response,
+            seq=answer.seq,
+            now=now,
+            min_page=min_page,
+        ):
+            saved.append(answer.position)
             continue
-        row.response = answer.response
-        row.response_seq = answer.seq
-        row.saved_at = now
-        changed[row.pk] = row
-        saved.append(answer.position)
-    if changed:
-        AttemptQuestion.objects.bulk_update(
-            list(changed.values()), ["response", "response_seq", "saved_at"]
+        row = (
+            AttemptQuestion.objects.filter(attempt_id=attempt.pk, position=answer.position)
+            .values("page")
+            .first()
         )
+        if row is None:
+            raise _invalid(_("This attempt has no question at that position."))
+        if row["page"] < min_page:
+            raise AttemptRefused(
+                _("This quiz does not let you go back to earlier pages."),
+                code="wrong_page",
+                status=409,
+            )
+        stale.append(answer.position)
     stale = [p for p in stale if p not in saved]
     return SaveOutcome(
         saved=tuple(sorted(set(saved))),

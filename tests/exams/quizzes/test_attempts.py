@@ -291,6 +291,24 @@ def test_save_stores_responses_and_reports_time(quiz_world):
     assert (row.response, row.response_seq, row.saved_at) == ({"choice": "a"}, 1, at(100))
 
 
+def test_an_autosave_is_one_locked_read_and_one_update_per_answer(
+    quiz_world, django_assert_num_queries
+):
+    # the busiest quiz request (bench/exam_day.py): a savepoint, the locked attempt with
+    # its quiz's two settings, one conditional update; a stale replay adds one read
+    attempt, _ = attempt_start(user=quiz_world.alice, quiz_id=quiz_world.quiz.pk, now=T0)
+    answer = AnswerInput(position=1, response={"choice": "a"}, seq=1)
+
+    with django_assert_num_queries(4):
+        responses_save(user=quiz_world.alice, attempt_id=attempt.pk, answers=[answer], now=at(5))
+    with django_assert_num_queries(5):
+        outcome = responses_save(
+            user=quiz_world.alice, attempt_id=attempt.pk, answers=[answer], now=at(6)
+        )
+
+    assert outcome.stale == (1,)
+
+
 def test_stale_seq_is_ignored_and_newer_wins(quiz_world):
     attempt, _ = attempt_start(user=quiz_world.alice, quiz_id=quiz_world.quiz.pk, now=T0)
     alice = quiz_world.alice
