@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,3 +111,31 @@ def readme_generated_part_write(heading: str, command: str, text: str) -> None:
         tail = rest[min(ends) + 1 :] if ends else ""
         current = current[:at] + body + tail
     README.write_text(current.rstrip("\n") + "\n")
+
+
+def gunicorn_start(*, py: str, port: int, args, env: dict, root: Path) -> subprocess.Popen:
+    """gunicorn serving ``cms.wsgi`` on loopback the way both HTTP benches measure it:
+    ``args.workers`` × ``args.worker_class`` (``args.threads`` threads), long keep-alive,
+    and gunicorn_h1c's C parser (a dependency: fail rather than measure without it)."""
+    return subprocess.Popen(
+        [
+            str(Path(py).parent / "gunicorn"),
+            "cms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "--keep-alive",
+            "30",
+            "--http-parser",
+            "fast",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
+    )

@@ -62,6 +62,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import gunicorn_start  # noqa: E402
+
 DB_NAME = "lms_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 
@@ -754,28 +756,7 @@ def main() -> None:
 
     port = PORT or free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(py).parent / "gunicorn"),
-            "cms.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "30",
-            "--http-parser",
-            "fast",  # gunicorn_h1c, a dependency: fail rather than measure without it
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    gunicorn = gunicorn_start(py=py, port=port, args=args, env=env, root=ROOT)
     spy = None
     try:
         wait_up(gunicorn, base)
