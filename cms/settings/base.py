@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "taggit",
     "treebeard",
     "django_filters",
+    "drf_spectacular_sidecar",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -242,6 +243,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # Only our own API; Wagtail's internal admin API is not part of the contract.
     "PREPROCESSING_HOOKS": ["cms.api_schema.only_platform_api"],
+    # Swagger UI at /api/docs/ with its assets served from our static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Celery ------------------------------------------------------------------
