@@ -1,6 +1,7 @@
 """Member-facing views: catalogue, course and lesson pages, enrolment, "My learning"."""
 
 import mimetypes
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
@@ -86,16 +87,43 @@ def course_page(request: HttpRequest, *, course: CoursePage) -> HttpResponse:
     )
 
 
-def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
+@dataclass(frozen=True)
+class LessonGate:
+    """What a lesson's page knows of its visitor: ``answer`` (the login page) when the
+    page is not for them yet, else the lesson's course, whether course order still locks
+    it, and whether they are enrolled (a preview: neither)."""
+
+    answer: HttpResponse | None
+    course: CoursePage | None = None
+    locked: bool = False
+    enrolled: bool = False
+    preview: bool = False
+
+
+def lesson_gate(request: HttpRequest, *, lesson: LessonPage) -> LessonGate:
+    """The access check of every lesson page (reading, video, quiz): anonymous visitors
+    go to the login page, a lesson not open to the member is a 404."""
     preview = _is_preview(request)
     if not preview:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return LessonGate(answer=redirect_to_login(request.get_full_path()))
         if not lesson_visible_to(user=request.user, lesson=lesson):
             raise Http404
     course = course_of_lesson(lesson=lesson)
-    locked = not preview and lesson_is_locked(user=request.user, lesson=lesson, course=course)
-    enrolled = not preview and is_enrolled(user=request.user, course=course)
+    return LessonGate(
+        answer=None,
+        course=course,
+        locked=not preview and lesson_is_locked(user=request.user, lesson=lesson, course=course),
+        enrolled=not preview and is_enrolled(user=request.user, course=course),
+        preview=preview,
+    )
+
+
+def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
+    gate = lesson_gate(request, lesson=lesson)
+    if gate.answer is not None:
+        return gate.answer
+    course, locked, enrolled = gate.course, gate.locked, gate.enrolled
     progress = None
     if enrolled and not locked:
         progress = lesson_progress_record(user=request.user, lesson=lesson)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,12 +25,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from courses.models import LessonProgress
 from courses.selectors import (
-    course_of_lesson,
-    is_enrolled,
-    lesson_is_locked,
     lesson_progress_for,
-    lesson_visible_to,
 )
+from courses.views import lesson_gate
 
 from . import selectors
 from . import spec as qspec
@@ -51,25 +47,16 @@ _GAP = re.compile(qspec.GAP_MARKER)
 _FINISHED_CODES = frozenset({"time_up", "finished", "closed"})
 
 
-def _is_preview(request: HttpRequest) -> bool:
-    return getattr(request, "is_preview", False)
-
-
 # --- the quiz lesson page --------------------------------------------------------------
 
 
 def quiz_lesson_page(request: HttpRequest, *, quiz: QuizLessonPage) -> HttpResponse:
     """The quiz as a lesson: its introduction, settings, the member's attempts and
     result, and the button that starts or resumes an attempt."""
-    preview = _is_preview(request)
-    if not preview:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not lesson_visible_to(user=request.user, lesson=quiz):
-            raise Http404
-    course = course_of_lesson(lesson=quiz)
-    locked = not preview and lesson_is_locked(user=request.user, lesson=quiz, course=course)
-    enrolled = not preview and is_enrolled(user=request.user, course=course)
+    gate = lesson_gate(request, lesson=quiz)
+    if gate.answer is not None:
+        return gate.answer
+    preview, course, locked, enrolled = gate.preview, gate.course, gate.locked, gate.enrolled
     state = None
     if not preview and not locked:
         state = selectors.quiz_member_state(user=request.user, quiz=quiz)
