@@ -15,8 +15,12 @@ transaction mode before 1.21), set ``DB_PREPARED_STATEMENTS=0``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 def prepared_cursor() -> CursorWrapper:
@@ -33,3 +37,13 @@ def prepared_cursor() -> CursorWrapper:
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
+
+
+def fetched_datetime(value) -> datetime | None:
+    """A datetime column as a raw cursor returns it: aware from PostgreSQL; naive in UTC,
+    or text, from SQLite."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)

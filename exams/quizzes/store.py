@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from cms.prepared_statements import prepared_cursor
+from cms.prepared_statements import fetched_datetime, prepared_cursor
 
 from .models import Attempt, AttemptQuestion, QuizLessonPage
 
@@ -46,14 +44,6 @@ def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _datetime(value) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-
-
 def attempt_lock_for_save(*, attempt_id: int, user_id: int) -> SaveState | None:
     """The member's attempt, its row locked until the transaction ends (the quiz's rows
     are not), or None when it is not theirs or does not exist."""
@@ -72,9 +62,9 @@ def attempt_lock_for_save(*, attempt_id: int, user_id: int) -> SaveState | None:
     return SaveState(
         pk=row[0],
         state=row[1],
-        deadline=_datetime(row[2]),
+        deadline=fetched_datetime(row[2]),
         current_page=row[3],
-        closes_at=_datetime(row[4]),
+        closes_at=fetched_datetime(row[4]),
         sequential=row[5] == "sequential",
     )
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 import json
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 
-from cms.prepared_statements import prepared_cursor
+from cms.prepared_statements import fetched_datetime, prepared_cursor
 
 from .models import WatchBeat, WatchClaim, WatchSession, WatchSummary
 
@@ -79,16 +78,6 @@ def _json_param() -> str:
 
 def _from_json(value) -> list:
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _datetime(value) -> datetime | None:
-    """A stored datetime: PostgreSQL gives it aware; SQLite gives it naive in UTC (parsed
-    by Django's converter, or as text)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 def _date(value) -> date | None:
@@ -147,14 +136,14 @@ def session_read(*, session_uuid: uuid_module.UUID, seq: int) -> SessionState | 
         duration=float(row[4]),
         is_reading=bool(row[5]),
         estimated_seconds=float(row[6]),
-        last_beat_at=_datetime(row[7]),
+        last_beat_at=fetched_datetime(row[7]),
         last_seq=row[8],
         beats=row[9],
         intervals=_from_json(row[10]),
         coverage_seconds=float(row[11]),
         engaged_seconds=float(row[12]),
         last_position=float(row[13]),
-        completed_at=_datetime(row[14]),
+        completed_at=fetched_datetime(row[14]),
         replayed=bool(row[15]),
     )
 
