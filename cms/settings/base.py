@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "exams.tracking",
     "exams.quizzes",
     "exams.hours",
+    "exams.reports",
     "media_pipeline",
     "wagtailmedia",
     "wagtail.contrib.forms",

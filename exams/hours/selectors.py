@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 
 from cms.selectors import members_visible_to, units_visible_to
@@ -28,21 +30,49 @@ def _live_entries() -> QuerySet[StudyHourEntry]:
     return StudyHourEntry.objects.filter(superseded_by__isnull=True)
 
 
+def members_hours(
+    *,
+    user_ids: Iterable[int] | QuerySet,
+    year: int,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    lesson_ids: Iterable[int] | QuerySet | None = None,
+    course_ids: Iterable[int] | QuerySet | None = None,
+) -> dict[int, Decimal]:
+    """Credited study hours of each member in ``year`` (all sources, corrections
+    included), optionally within a date range and for some courses (their completions,
+    or entries of their lessons). Members without hours are absent.
+
+    Every figure of a member's hours (their dashboard, record, managers' reports, exports,
+    the API, the scheduled mail) is this sum, so they cannot disagree.
+    """
+    entries = _live_entries().filter(year=year, user__in=user_ids)
+    if date_from is not None:
+        entries = entries.filter(date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(date__lte=date_to)
+    if lesson_ids is not None or course_ids is not None:
+        entries = entries.filter(
+            Q(lesson__in=lesson_ids if lesson_ids is not None else [])
+            | Q(course__in=course_ids if course_ids is not None else [])
+        )
+    rows = entries.values("user").annotate(s=Sum("hours")).values_list("user", "s")
+    return {user_id: _hours(total) for user_id, total in rows}
+
+
 def member_year_hours(*, user: User, year: int) -> Decimal:
     """A member's credited study hours in ``year`` (all sources, corrections included)."""
     if not user.is_authenticated:
         return ZERO
-    return _hours(_live_entries().filter(user=user, year=year).aggregate(s=Sum("hours"))["s"])
+    return members_hours(user_ids=[user.pk], year=year).get(user.pk, ZERO)
 
 
-def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
-    """Twelve values: the member's credited hours per month of ``year``."""
+def members_hours_by_month(*, user_ids: Iterable[int] | QuerySet, year: int) -> list[Decimal]:
+    """Twelve values: the members' credited hours per month of ``year``, summed."""
     months = [ZERO] * 12
-    if not user.is_authenticated:
-        return months
     rows = (
         _live_entries()
-        .filter(user=user, year=year)
+        .filter(user__in=user_ids, year=year)
         .annotate(month=ExtractMonth("date"))
         .values("month")
         .annotate(s=Sum("hours"))
@@ -51,6 +81,13 @@ def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
     for month, hours in rows:
         months[month - 1] = _hours(hours)
     return months
+
+
+def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
+    """Twelve values: the member's credited hours per month of ``year``."""
+    if not user.is_authenticated:
+        return [ZERO] * 12
+    return members_hours_by_month(user_ids=[user.pk], year=year)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Training reports for managers: figures, charts, exports and scheduled mail."""
+
+    name = "exams.reports"
+    label = "reports"
+    verbose_name = _("Training reports")
+    default_auto_field = "django.db.models.BigAutoField"
