@@ -51,6 +51,7 @@ urlpatterns = [
     path("media-files/", include("media_pipeline.urls")),
     path("exams/", include("exams.tracking.urls")),
     path("quizzes/", include("exams.quizzes.urls")),
+    path("learn/record/", include("exams.reports.member_urls")),
 ]
 
 # MEDIA_ROOT is never served as a whole, in any setting: it holds uploaded source videos,
