@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 # Each app that has demo content provides ``<app>/demo.py`` with ``seed(*, stdout)``.
 # The order matters: later seeders use what earlier ones made.
-SEEDERS = ("cms", "media_pipeline", "courses", "exams.quizzes", "exams.hours")
+SEEDERS = ("cms", "media_pipeline", "courses", "exams.quizzes", "exams.hours", "exams.reports")
 
 
 class Command(BaseCommand):

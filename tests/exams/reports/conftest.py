@@ -38,7 +38,7 @@ def credit(user, hours: str, day: date = date(YEAR, 3, 1), *, key: str | None = 
         date=day,
         year=day.year,
         hours=Decimal(hours),
-        source=fields.pop("source", StudyHourEntry.Source.ATTENDED_SESSION),
+        source=fields.pop("source", StudyHourEntry.Source.CORRECTION),  # kept by recomputes
         key=key or f"test:{user.pk}:{StudyHourEntry.objects.count()}",
         rule_code="test",
         **fields,
