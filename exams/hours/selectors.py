@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 
-from cms.selectors import members_visible_to, units_visible_to
+from cms.selectors import units_visible_to
 
 from .models import StudyHourEntry, StudySession
 
@@ -88,38 +87,6 @@ def member_hours_by_month(*, user: User, year: int) -> list[Decimal]:
     if not user.is_authenticated:
         return [ZERO] * 12
     return members_hours_by_month(user_ids=[user.pk], year=year)
-
-
-@dataclass(frozen=True)
-class MemberHours:
-    user_id: int
-    username: str
-    full_name: str
-    unit_name: str
-    hours: Decimal
-
-
-def unit_hours_summary(*, manager: User, year: int) -> list[MemberHours]:
-    """Hours of ``year`` for every member the manager may see (scope from
-    ``cms.selectors.members_visible_to`` only), members without hours included."""
-    members = members_visible_to(user=manager).select_related("unit", "user")
-    totals = dict(
-        _live_entries()
-        .filter(year=year, user__in=members.values("user_id"))
-        .values("user")
-        .annotate(s=Sum("hours"))
-        .values_list("user", "s")
-    )
-    return [
-        MemberHours(
-            user_id=m.user_id,
-            username=m.user.get_username(),
-            full_name=m.full_name,
-            unit_name=m.unit.name,
-            hours=_hours(totals.get(m.user_id)),
-        )
-        for m in members.order_by("unit__path", "full_name")
-    ]
 
 
 def study_sessions_visible_to(*, user: User) -> QuerySet[StudySession]:

@@ -181,16 +181,17 @@ def test_command_prints_totals(world):
     assert not StudyHourEntry.objects.filter(superseded_by__isnull=False).exists()
 
 
-def test_hours_by_month_and_unit_summary_scope(world, manager, study_session, member_factory):
+def test_hours_by_month_and_members_hours(world, manager, study_session, member_factory):
     westie = member_factory(world.org.west_branch, username="westie")
     attendance_record(session=study_session, users=[world.alice], by=manager)
     months = selectors.member_hours_by_month(user=world.alice, year=2026)
     assert len(months) == 12 and months[2] == Decimal("1.5") and sum(months) == Decimal("1.5")
-    rows = selectors.unit_hours_summary(manager=manager, year=2026)
-    names = {r.username for r in rows}
-    assert {"alice", "bob"} <= names and "westie" not in names
-    assert {r.username: r.hours for r in rows}["alice"] == Decimal("1.5")
-    # a plain member sees only themself
-    assert [r.username for r in selectors.unit_hours_summary(manager=westie, year=2026)] == [
-        "westie"
-    ]
+    assert selectors.members_hours(user_ids=[world.alice.pk, westie.pk], year=2026) == {
+        world.alice.pk: Decimal("1.50")
+    }
+    assert selectors.members_hours(user_ids=[world.alice.pk], year=2025) == {}
+    march = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
+    assert selectors.members_hours(user_ids=[world.alice.pk], year=2026, **march) == {
+        world.alice.pk: Decimal("1.50")
+    }
+    assert selectors.members_hours(user_ids=[world.alice.pk], year=2026, course_ids=[]) == {}
