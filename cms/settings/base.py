@@ -105,10 +105,33 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last: turns a login refused for a locked account or address into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content Security Policy (django-csp). The site's pages run no inline script (our own
+# scripts are files, served by us; no CDN), so the policy is enforced everywhere but the
+# Wagtail admin, whose pages still carry inline scripts: there the same policy is sent as
+# report-only, so that browsers report what it would block without breaking the editor.
+# Inline style attributes (progress bars, chart widths) are allowed; scripts are not.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],  # hls.js plays through MediaSource blobs
+    "worker-src": ["'self'", "blob:"],  # hls.js demuxes in a worker made from a blob
+    "connect-src": ["'self'"],
+    "font-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+CONTENT_SECURITY_POLICY = {"EXCLUDE_URL_PREFIXES": ["/admin/"], "DIRECTIVES": _CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 ROOT_URLCONF = "cms.urls"
 WSGI_APPLICATION = "cms.wsgi.application"
@@ -287,6 +310,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exams.quizzes.tasks.close_overdue_attempts_task",
         "schedule": 60.0,
     },
+    "send-report-subscriptions": {
+        "task": "exams.reports.tasks.send_report_subscriptions_task",
+        "schedule": 3600.0,
+    },
+    "remove-expired-report-exports": {
+        "task": "exams.reports.tasks.remove_expired_report_exports_task",
+        "schedule": 3600.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -297,6 +328,18 @@ MEDIA_MAX_DURATION_SECONDS = 4 * 60 * 60
 MEDIA_PLAYBACK_TOKEN_MAX_AGE = 6 * 60 * 60
 # A transcode whose heartbeat is older than this is taken as dead and re-queued.
 MEDIA_TRANSCODE_STALE_SECONDS = 10 * 60
+
+# --- Reports (exams/reports/) -------------------------------------------------
+# An export of a unit whose subtree has more members than this runs as a Celery task.
+REPORTS_EXPORT_ASYNC_MEMBERS = 2000
+# Members written per batch of queries by the exporters (memory stays flat).
+REPORTS_EXPORT_CHUNK_MEMBERS = 5000
+# A finished export can be downloaded this long, then its file is removed.
+REPORTS_EXPORT_TTL = timedelta(days=3)
+# Under MEDIA_ROOT; never served publicly (see cms/urls.py and docs/media.md).
+REPORTS_EXPORT_DIR = "private/report-exports"
+# Export rows (without their files) are kept this long after expiry, then deleted.
+REPORTS_EXPORT_KEEP = timedelta(days=30)
 
 # --- Platform ----------------------------------------------------------------
 DEFAULT_YEARLY_STUDY_HOURS = 32

@@ -83,8 +83,16 @@ def lesson_world(tmp_path_factory, ffmpeg_bin, live_server, settings):
     return member, lesson
 
 
+# Records what the Content-Security-Policy blocks (the page itself cannot see it otherwise).
+CSP_RECORDER = (
+    "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+    " (e) => window.__csp.push(e.effectiveDirective + ' ' + e.blockedURI));"
+)
+
+
 def _open(browser, client, live_server, member, lesson, *, init_script=None):
     context = login_context(browser, client, member, live_server)
+    context.add_init_script(CSP_RECORDER)
     if init_script:
         context.add_init_script(init_script)
     page = context.new_page()
@@ -187,6 +195,8 @@ def test_hls_js_plays_the_ladder_where_hls_is_not_native(
         _play(page, 3)
         assert page.evaluate("() => typeof window.Hls") == "function"
         page.evaluate(f"() => {VIDEO}.pause()")
+        # hls.js (worker, MediaSource blobs) plays under the enforced policy, unhindered
+        assert page.evaluate("() => window.__csp") == []
         played = _played_seconds(page)
         summary = _summary(member, lesson, until=lambda s: s.coverage_seconds > 0)
     finally:
