@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 from wagtail.models import Workflow, WorkflowPage
 
 from cms.models import MemberProfile, Unit
@@ -107,6 +108,34 @@ def _link_enrolments(*, assignment: CourseAssignment, user_ids: list[int]) -> in
     return len(new) + len(to_update)
 
 
+ACTION_ASSIGNMENT_CREATED = "courses.assignment_created"
+ACTION_ASSIGNMENT_RESCHEDULED = "courses.assignment_rescheduled"
+ACTION_ASSIGNMENT_WITHDRAWN = "courses.assignment_withdrawn"
+
+
+def _assignment_log(
+    *, assignment: CourseAssignment, action: str, by: AbstractBaseUser, **data
+) -> None:
+    log(
+        assignment,
+        action,
+        user=by,
+        data={
+            "course": assignment.course.title,
+            "unit": assignment.unit.name,
+            "due_date": assignment.due_date.isoformat(),
+            **data,
+        },
+    )
+
+
+def assignment_due_date_errors(*, due_date: date) -> list[str]:
+    """A due date members can still meet: today or later (local time)."""
+    if due_date < timezone.localdate():
+        return [_("The due date must be today or later.")]
+    return []
+
+
 @transaction.atomic
 def assignment_create(
     *, course: CoursePage, unit: Unit, due_date: date, assigned_by: AbstractBaseUser
@@ -125,6 +154,8 @@ def assignment_create(
             _("This course is not open to that unit; widen its audience first."),
             code="not_in_audience",
         )
+    if errors := assignment_due_date_errors(due_date=due_date):
+        raise ValidationError(errors, code="past_due_date")
     if CourseAssignment.objects.filter(course=course, unit=unit, withdrawn_at=None).exists():
         raise ValidationError(
             _("This course is already assigned to that unit."), code="already_assigned"
@@ -138,6 +169,34 @@ def assignment_create(
         )
     )
     _link_enrolments(assignment=assignment, user_ids=user_ids)
+    _assignment_log(assignment=assignment, action=ACTION_ASSIGNMENT_CREATED, by=assigned_by)
+    return assignment
+
+
+@transaction.atomic
+def assignment_reschedule(
+    *, assignment: CourseAssignment, due_date: date, by: AbstractBaseUser
+) -> CourseAssignment:
+    """Move an active assignment's due date (today or later); the open enrolments it
+    requires follow. Completed enrolments keep the due date they were measured against."""
+    if not units_visible_to(user=by).filter(pk=assignment.unit_id).exists():
+        raise PermissionDenied(_("You may only change assignments of units you manage."))
+    if assignment.withdrawn_at is not None:
+        raise ValidationError(_("This assignment was already withdrawn."), code="withdrawn")
+    if errors := assignment_due_date_errors(due_date=due_date):
+        raise ValidationError(errors, code="past_due_date")
+    before = assignment.due_date
+    if before == due_date:
+        return assignment
+    assignment.due_date = due_date
+    assignment.save(update_fields=["due_date"])
+    Enrolment.objects.filter(assignment=assignment, completed_at=None).update(due_date=due_date)
+    _assignment_log(
+        assignment=assignment,
+        action=ACTION_ASSIGNMENT_RESCHEDULED,
+        by=by,
+        due_date_before=before.isoformat(),
+    )
     return assignment
 
 
@@ -177,6 +236,12 @@ def assignment_withdraw(
             enrolment.source = Enrolment.Source.SELF
             enrolment.due_date = None
     Enrolment.objects.bulk_update(open_enrolments, ["source", "assignment", "due_date"])
+    _assignment_log(
+        assignment=assignment,
+        action=ACTION_ASSIGNMENT_WITHDRAWN,
+        by=withdrawn_by,
+        open_enrolments=len(open_enrolments),
+    )
     return assignment
 
 

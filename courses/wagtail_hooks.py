@@ -8,9 +8,14 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
-from .models import CourseIndexPage, Topic
-from .selectors import file_visible_to
-from .services import course_section_workflow_ensure
+from .models import CourseAssignment, CourseIndexPage, Topic
+from .selectors import assignments_visible_to, file_visible_to
+from .services import (
+    ACTION_ASSIGNMENT_CREATED,
+    ACTION_ASSIGNMENT_RESCHEDULED,
+    ACTION_ASSIGNMENT_WITHDRAWN,
+    course_section_workflow_ensure,
+)
 
 
 class TopicViewSet(SnippetViewSet):
@@ -37,6 +42,7 @@ assignment_urls = (
             admin_views.assignment_withdraw_view,
             name="withdraw",
         ),
+        path("<int:assignment_id>/edit/", admin_views.assignment_edit_view, name="edit"),
     ],
     "courses_assignments",
 )
@@ -72,3 +78,20 @@ def serve_documents_to_their_courses(document, request: HttpRequest) -> HttpResp
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404
+
+
+@hooks.register("register_log_actions")
+def register_assignment_log_actions(actions):
+    actions.register_action(ACTION_ASSIGNMENT_CREATED, _("Assign course"), _("Course assigned"))
+    actions.register_action(
+        ACTION_ASSIGNMENT_RESCHEDULED, _("Change due date"), _("Assignment due date changed")
+    )
+    actions.register_action(
+        ACTION_ASSIGNMENT_WITHDRAWN, _("Withdraw assignment"), _("Assignment withdrawn")
+    )
+
+
+@hooks.register("register_audit_log_scope")
+def register_assignment_log_scope():
+    """Managers see audit entries about the assignments of their units only."""
+    return {CourseAssignment: assignments_visible_to}

@@ -1,8 +1,10 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from cms import roles
 from cms.services import member_create
@@ -135,12 +137,12 @@ class TestMyLearning:
         late = make_course("Late course")
         soon = make_course("Soon course")
         mine = make_course("My own course")
-        assignment_create(
-            course=late,
-            unit=org.east,
-            due_date=date.today() - timedelta(days=1),
-            assigned_by=manager_east,
-        )
+        yesterday = date.today() - timedelta(days=1)
+        with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+            # assigned ten days ago, due yesterday
+            assignment_create(
+                course=late, unit=org.east, due_date=yesterday, assigned_by=manager_east
+            )
         assignment_create(course=soon, unit=org.branch_a, due_date=DUE, assigned_by=manager_east)
         enrolment_create(user=member, course=mine)
         client.force_login(member)
@@ -235,3 +237,123 @@ class TestAssignmentAdmin:
             assert response.url == refused_to
         assert not CourseAssignment.objects.exists()
         assert not Enrolment.objects.exists()
+
+
+class TestDueDates:
+    """A due date members can meet, changed without revoking; revoking confirmed and logged."""
+
+    def test_a_past_due_date_is_refused_by_the_service_and_the_form(
+        self, client, org, manager_east
+    ):
+        course = make_course()
+        yesterday = date.today() - timedelta(days=1)
+        with pytest.raises(ValidationError) as refused:
+            assignment_create(
+                course=course, unit=org.east, due_date=yesterday, assigned_by=manager_east
+            )
+        assert refused.value.messages == ["The due date must be today or later."]
+        client.force_login(manager_east)
+        client.cookies["django_language"] = "en"
+        response = client.post(
+            reverse("courses_assignments:index"),
+            {"course": course.pk, "unit": org.east.pk, "due_date": yesterday.isoformat()},
+        )
+        assert response.status_code == 400
+        assert response.context["form"].errors["due_date"] == [
+            "The due date must be today or later."
+        ]
+        assert not CourseAssignment.objects.exists()
+        today = assignment_create(
+            course=course, unit=org.east, due_date=date.today(), assigned_by=manager_east
+        )
+        assert today.due_date == date.today()
+
+    def test_change_the_due_date_moves_open_enrolments_and_is_logged(
+        self, client, org, member_factory, manager_east
+    ):
+        from wagtail.models import ModelLogEntry
+
+        course = make_course()
+        done, pending = member_factory(org.branch_a), member_factory(org.branch_a)
+        assignment = assignment_create(
+            course=course, unit=org.branch_a, due_date=DUE, assigned_by=manager_east
+        )
+        Enrolment.objects.filter(user=done).update(completed_at="2026-01-10T08:00:00Z")
+        later = DUE + timedelta(days=14)
+        client.force_login(manager_east)
+        edit = reverse("courses_assignments:edit", args=[assignment.pk])
+        assert client.get(edit).status_code == 200
+        assert client.post(edit, {"due_date": later.isoformat()}).status_code == 302
+        assignment.refresh_from_db()
+        assert assignment.due_date == later
+        assert Enrolment.objects.get(user=pending).due_date == later
+        assert Enrolment.objects.get(user=done).due_date == DUE  # measured against the old one
+        entry = ModelLogEntry.objects.get(action="courses.assignment_rescheduled")
+        assert entry.user == manager_east
+        assert entry.data["due_date_before"] == DUE.isoformat()
+        assert entry.data["due_date"] == later.isoformat()
+
+    def test_change_refuses_the_past_garbage_and_other_units(
+        self, client, org, member_factory, manager_east
+    ):
+        course = make_course()
+        west_manager = member_factory(org.west, role=roles.MANAGERS)
+        west = assignment_create(
+            course=course, unit=org.west_branch, due_date=DUE, assigned_by=west_manager
+        )
+        east = assignment_create(
+            course=course, unit=org.branch_a, due_date=DUE, assigned_by=manager_east
+        )
+        client.force_login(manager_east)
+        client.cookies["django_language"] = "en"
+        edit = reverse("courses_assignments:edit", args=[east.pk])
+        for bad in ["", "not-a-date", (date.today() - timedelta(days=3)).isoformat()]:
+            assert client.post(edit, {"due_date": bad}).status_code == 400
+        east.refresh_from_db()
+        assert east.due_date == DUE
+        other = reverse("courses_assignments:edit", args=[west.pk])
+        assert client.get(other).status_code == 404
+        assert client.post(other, {"due_date": DUE.isoformat()}).status_code == 404
+        assignment_withdraw(assignment=east, withdrawn_by=manager_east)
+        assert client.post(edit, {"due_date": DUE.isoformat()}).status_code == 404
+
+    def test_withdraw_asks_first_then_withdraws_and_logs(
+        self, client, org, member_factory, manager_east
+    ):
+        from wagtail.models import ModelLogEntry
+
+        course = make_course()
+        member_factory(org.branch_a)
+        assignment = assignment_create(
+            course=course, unit=org.branch_a, due_date=DUE, assigned_by=manager_east
+        )
+        client.force_login(manager_east)
+        client.cookies["django_language"] = "en"
+        withdraw = reverse("courses_assignments:withdraw", args=[assignment.pk])
+        page = client.get(withdraw)
+        assert page.status_code == 200
+        assert "Yes, withdraw" in page.content.decode()
+        assignment.refresh_from_db()
+        assert assignment.withdrawn_at is None  # asking changes nothing
+        assert client.post(withdraw).status_code == 302
+        assignment.refresh_from_db()
+        assert assignment.withdrawn_at is not None
+        entry = ModelLogEntry.objects.get(action="courses.assignment_withdrawn")
+        assert entry.user == manager_east and entry.data["open_enrolments"] == 1
+        assert client.get(withdraw).status_code == 404  # already withdrawn
+
+    def test_the_log_of_an_assignment_is_scoped(self, client, org, member_factory, manager_east):
+        from wagtail.models import ModelLogEntry
+
+        from cms.admin_views.audit import audit_log_scopes, scoped_log_filter
+
+        course = make_course()
+        west_manager = member_factory(org.west, role=roles.MANAGERS)
+        assignment_create(
+            course=course, unit=org.west_branch, due_date=DUE, assigned_by=west_manager
+        )
+        assignment_create(course=course, unit=org.branch_a, due_date=DUE, assigned_by=manager_east)
+        assert ModelLogEntry.objects.filter(action="courses.assignment_created").count() == 2
+        scope = scoped_log_filter(user=manager_east, scopes=audit_log_scopes())
+        visible = ModelLogEntry.objects.filter(scope, action="courses.assignment_created")
+        assert [e.user for e in visible] == [manager_east]
