@@ -306,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media_pipeline.tasks.requeue_stale_transcodes_task",
         "schedule": 300.0,
     },
+    "compact-year-totals": {
+        "task": "exams.hours.tasks.compact_year_totals_task",
+        "schedule": 60.0,
+    },
     "close-overdue-quiz-attempts": {
         "task": "exams.quizzes.tasks.close_overdue_attempts_task",
         "schedule": 60.0,

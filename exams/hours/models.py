@@ -188,6 +188,61 @@ class StudyHourEntry(models.Model):
         return f"{self.user_id} {self.date} {self.hours} {self.source}"
 
 
+class MemberYearHours(models.Model):
+    """A member's live ledger hours in a year, as of the last compaction.
+
+    With the pending ``MemberYearHoursDelta`` rows it equals the ledger's sum exactly.
+    Written only by the database trigger on ``StudyHourEntry`` (migration
+    0004_member_year_totals) and by ``exams.hours.year_totals``; read through
+    ``exams.hours.selectors.members_hours``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a deleted member's entries still subtract through deltas
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("member's hours in a year")
+        verbose_name_plural = _("members' hours per year")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year"], name="member_year_hours_once"),
+        ]
+        indexes = [models.Index(fields=["year", "user"], name="member_year_hours_year")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year} {self.hours}"
+
+
+class MemberYearHoursDelta(models.Model):
+    """A change of a member's year total not yet compacted into ``MemberYearHours``:
+    appended by the trigger for every ledger entry that becomes live (+hours) or stops
+    being live (−hours). Append-only, so writers never wait on each other."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("pending change of a year total")
+        verbose_name_plural = _("pending changes of year totals")
+        indexes = [models.Index(fields=["year", "user"], name="member_year_delta_year")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year} {self.hours:+}"
+
+
 # --- centralised study sessions ---------------------------------------------------
 
 

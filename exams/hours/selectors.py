@@ -12,6 +12,7 @@ from django.db.models.functions import ExtractMonth
 
 from cms.selectors import units_visible_to
 
+from . import year_totals
 from .models import StudyHourEntry, StudySession
 
 User = AbstractBaseUser | AnonymousUser
@@ -42,9 +43,17 @@ def members_hours(
     included), optionally within a date range and for some courses (their completions,
     or entries of their lessons). Members without hours are absent.
 
+    A whole year's hours are read from the year totals the database keeps
+    (``exams.hours.year_totals``); a part of a year or some courses from the ledger.
+
     Every figure of a member's hours (their dashboard, record, managers' reports, exports,
     the API, the scheduled mail) is this sum, so they cannot disagree.
     """
+    whole_year = (date_from is None or (date_from.month, date_from.day) == (1, 1)) and (
+        date_to is None or (date_to.month, date_to.day) == (12, 31)
+    )
+    if whole_year and lesson_ids is None and course_ids is None:
+        return year_totals.year_hours(user_ids=user_ids, year=year)
     entries = _live_entries().filter(year=year, user__in=user_ids)
     if date_from is not None:
         entries = entries.filter(date__gte=date_from)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Sum
 
+from exams.hours import year_totals
 from exams.hours.models import StudyHourEntry
 from exams.tracking.audit import watch_log_replay
 from exams.tracking.models import WatchBeat
@@ -47,6 +48,11 @@ class Command(BaseCommand):
             "live_by_source": by_source,
             "members_with_hours": live.values("user").distinct().count(),
             "beats": WatchBeat.objects.count(),
+            # the year totals the database keeps, against the ledger's own sums: always []
+            "year_total_mismatches": [
+                [user_id, year, str(ledger), str(kept)]
+                for user_id, year, ledger, kept in year_totals.mismatches()
+            ],
         }
         if not no_replay:
             User = get_user_model()
