@@ -10,6 +10,8 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from cms.signals import members_joined_units
 
+        from .media_access import register_media_access
         from .services import enrolments_on_members_joined
 
         members_joined_units.connect(enrolments_on_members_joined, dispatch_uid="courses_enrol")
+        register_media_access()

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import ffmpeg
 
-from .probe import DEMUXER_WHITELIST, ProbeResult
+from .probe import DEMUXER_WHITELIST, ProbeResult, completeness_tolerance, ffprobe_json
 
 FIRST_SEGMENT_SECONDS = 2
 SEGMENT_SECONDS = 4
@@ -345,6 +345,129 @@ class Manifest:
 
 
 AAC_LC = "mp4a.40.2"
+
+
+# --- After the encode: is everything there? -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """One output as written: how long it lasts and whether it is whole."""
+
+    name: str
+    seconds: float
+    expected: float
+    segments: int = 0
+    expected_segments: int = 0
+
+    @property
+    def short(self) -> bool:
+        return (
+            self.seconds < self.expected - completeness_tolerance(self.expected)
+            or self.segments < self.expected_segments
+        )
+
+
+def expected_segment_count(seconds: float, *, first: float, every: float) -> int:
+    """Segments a playlist of ``seconds`` has at least: ``first`` s, then ``every`` s."""
+    if seconds <= 0:
+        return 0
+    if seconds <= first:
+        return 1
+    return 1 + math.floor((seconds - first) / every)
+
+
+def _playlist_seconds(playlist_path: str) -> tuple[float, int]:
+    """(total duration, segment count) of a finished media playlist; (0, 0) unless it
+    ends with ``#EXT-X-ENDLIST`` and every segment it lists is a non-empty file."""
+    try:
+        with open(playlist_path, encoding="utf-8") as fh:
+            text = fh.read()
+        segments = read_segments(playlist_path)
+    except OSError:
+        return 0.0, 0
+    folder = os.path.dirname(playlist_path)
+    if "#EXT-X-ENDLIST" not in text or not segments:
+        return 0.0, 0
+    for name, _seconds in segments:
+        path = os.path.join(folder, name)
+        if os.path.dirname(os.path.normpath(path)) != os.path.normpath(folder):
+            return 0.0, 0
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            return 0.0, 0
+    return sum(seconds for _name, seconds in segments), len(segments)
+
+
+def _file_seconds(path: str) -> float:
+    """Duration of a written MP4/M4A as ffprobe reads it; 0 when it cannot be read."""
+    if not os.path.isfile(path):
+        return 0.0
+    try:
+        info = ffprobe_json(path)
+    except ffmpeg.Error:
+        return 0.0
+    try:
+        return float((info.get("format") or {}).get("duration") or 0)
+    except ValueError:
+        return 0.0
+
+
+def check_outputs(
+    out_dir: str, plan: Plan, options: EncodeOptions | None = None
+) -> list[OutputCheck]:
+    """Measure what ffmpeg wrote against the source's duration: each rung's total duration
+    and segment count, the audio-only rung and the offline file."""
+    options = options or EncodeOptions()
+    duration = plan.probe.duration
+    # A video's sound may end before its picture; without a duration of its own in the
+    # container, the audio-only rung is only checked for being whole.
+    audio_duration = plan.probe.audio_duration or 0.0
+    checks = []
+    for planned in plan.rungs:
+        seconds, count = _playlist_seconds(os.path.join(out_dir, planned.name, PLAYLIST_NAME))
+        tolerance = completeness_tolerance(duration)
+        checks.append(
+            OutputCheck(
+                name=planned.name,
+                seconds=seconds,
+                expected=duration,
+                segments=count,
+                expected_segments=expected_segment_count(
+                    duration - tolerance,
+                    first=options.first_segment_seconds,
+                    every=options.segment_seconds,
+                ),
+            )
+        )
+    if plan.audio:
+        seconds, count = _playlist_seconds(os.path.join(out_dir, AUDIO_DIR, PLAYLIST_NAME))
+        expected = audio_duration if plan.rungs else duration
+        checks.append(
+            OutputCheck(
+                name=AUDIO_DIR,
+                seconds=seconds,
+                expected=expected,
+                segments=count,
+                expected_segments=max(
+                    1,
+                    expected_segment_count(
+                        expected - completeness_tolerance(expected),
+                        first=options.segment_seconds,
+                        every=options.segment_seconds,
+                    ),
+                ),
+            )
+        )
+    if plan.rungs:
+        name = DOWNLOAD_NAME
+    elif plan.audio:
+        name = AUDIO_DOWNLOAD_NAME
+    else:
+        name = ""
+    if name:
+        seconds = _file_seconds(os.path.join(out_dir, name))
+        checks.append(OutputCheck(name=name, seconds=seconds, expected=duration))
+    return checks
 
 
 def finish_ladder(out_dir: str, plan: Plan) -> Manifest:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtailmedia.models import AbstractMedia
 
 
@@ -35,9 +36,11 @@ class LectureVideo(AbstractMedia):
     renditions = models.JSONField(_("renditions"), default=dict, blank=True)
     transcoded_at = models.DateTimeField(_("transcoded at"), null=True, blank=True)
 
-    # The concurrency guard: one transcode at a time, owned by ``lock_token``,
-    # alive while ``heartbeat_at`` is recent.
+    # The concurrency guard (a lease): one transcode at a time, owned by ``lock_token``,
+    # run by ``lock_holder``, alive while ``heartbeat_at`` is recent and its holder lives.
     lock_token = models.CharField(max_length=64, blank=True, editable=False)
+    # ``host:pid:start`` of the process running it (see ``lease.py``).
+    lock_holder = models.CharField(max_length=255, blank=True, editable=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
@@ -81,7 +84,7 @@ class LectureCaption(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
-    label = models.CharField(_("label"), max_length=64, blank=True)
+    label = models.CharField(pgettext_lazy("caption", "label"), max_length=64, blank=True)
     file = models.FileField(_("caption file"), upload_to=caption_upload_to)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

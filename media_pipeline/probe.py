@@ -8,6 +8,7 @@ well, so such a text file is refused before ffprobe sees it.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,6 +29,8 @@ DEMUXER_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mp3,aa
 # Text that makes ffmpeg open other files: HLS playlists, concat lists, SDP.
 REFERENCE_MAGIC = (b"#EXTM3U", b"#EXT-X-", b"ffconcat", b"file '", b"file ", b"v=0")
 MAX_DIMENSION = 4096
+# How far into the end of a file the completeness check looks for data (seconds).
+TAIL_SECONDS = 10.0
 
 
 class ProbeError(Exception):
@@ -44,6 +47,7 @@ class ProbeResult:
     fps: float | None = None
     video_codec: str = ""
     audio_codec: str = ""
+    audio_duration: float | None = None
 
     @property
     def has_audio(self) -> bool:
@@ -66,14 +70,77 @@ def looks_like_reference_list(path: str) -> bool:
     return head.upper().startswith(b"#EXTM3U") or any(head.startswith(m) for m in REFERENCE_MAGIC)
 
 
-def ffprobe_json(path: str) -> dict:
+def ffprobe_json(path: str, **options) -> dict:
     """ffprobe's JSON for ``path``, with only local files and ordinary containers allowed."""
     return ffmpeg.probe(
         "file:" + os.path.abspath(path),
         v="error",
         protocol_whitelist="file",
         format_whitelist=DEMUXER_WHITELIST,
+        **options,
     )
+
+
+def clock(seconds: float) -> str:
+    """``0:52``, ``4:10``, ``1:02:03``: a position as a member reads it."""
+    seconds = int(math.floor(max(0.0, seconds)))
+    hours, minutes, secs = seconds // 3600, seconds // 60 % 60, seconds % 60
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def incomplete_message(*, end: float, duration: float) -> str:
+    return _("The file is incomplete: it stops at %(end)s of %(duration)s.") % {
+        "end": clock(end),
+        "duration": clock(duration),
+    }
+
+
+def completeness_tolerance(duration: float) -> float:
+    """How much shorter than ``duration`` a file or an output may end (s): one second plus
+    half a percent (a last frame or audio packet, rounding of the container)."""
+    return 1.0 + 0.005 * duration
+
+
+def _packets_end(info: dict, start: float) -> float:
+    """The end (s, from ``start``) of the last packet ffprobe could read, 0 if none."""
+    end = 0.0
+    for packet in info.get("packets") or []:
+        try:
+            pts = float(packet.get("pts_time") or packet.get("dts_time") or "nan")
+        except ValueError:
+            continue
+        if math.isnan(pts):
+            continue
+        try:
+            length = float(packet.get("duration_time") or 0)
+        except ValueError:
+            length = 0.0
+        end = max(end, pts + length - start)
+    return end
+
+
+def data_end(path: str, *, duration: float, start: float = 0.0) -> float:
+    """Where the readable data of ``path`` ends, at most ``duration`` (s).
+
+    A truncated upload keeps the header that claims the whole lecture (an MP4 written
+    with ``faststart``, a Matroska file) while its data stops early. Reading the packets
+    of the last seconds costs little; only when there are none is the whole file read
+    (demuxed, not decoded) to find where it stops.
+    """
+    entries = "packet=pts_time,dts_time,duration_time"
+    tail_from = start + max(0.0, duration - TAIL_SECONDS)
+    try:
+        tail = ffprobe_json(path, read_intervals=f"{tail_from:.3f}%", show_entries=entries)
+    except ffmpeg.Error:
+        tail = {}
+    end = _packets_end(tail, start)
+    if end >= duration - completeness_tolerance(duration):
+        return duration
+    try:
+        whole = ffprobe_json(path, show_entries=entries)
+    except ffmpeg.Error:
+        return end
+    return min(duration, max(end, _packets_end(whole, start)))
 
 
 def _hms(seconds: float) -> str:
@@ -91,6 +158,19 @@ def _fps(stream: dict) -> float | None:
         if fps > 0:
             return round(float(fps), 3)
     return None
+
+
+def _starts_like_mp4(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(12)[4:8] == b"ftyp"
+
+
+def _stream_duration(stream: dict) -> float | None:
+    try:
+        value = float(stream.get("duration") or 0)
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 def _rotation(stream: dict) -> int:
@@ -113,6 +193,11 @@ def probe_media(path: str) -> ProbeResult:
     try:
         info = ffprobe_json(path)
     except ffmpeg.Error as exc:
+        if b"moov atom not found" in (exc.stderr or b"") and _starts_like_mp4(path):
+            # An MP4 cut short before its index (written last without ``faststart``).
+            raise ProbeError(
+                _("The file is incomplete: its index is missing (the upload was cut short).")
+            ) from exc
         raise ProbeError(_("This file is not a video or audio file that can be read.")) from exc
 
     fmt = info.get("format") or {}
@@ -149,10 +234,23 @@ def probe_media(path: str) -> ProbeResult:
     if not videos and not (audios and names & AUDIO_CONTAINERS):
         raise ProbeError(_("The file has no video stream."))
 
+    try:
+        start = max(0.0, float(fmt.get("start_time") or 0))
+    except ValueError:
+        start = 0.0
+    end = data_end(path, duration=duration, start=start)
+    if end < duration - completeness_tolerance(duration):
+        raise ProbeError(incomplete_message(end=end, duration=duration))
+
     audio_codec = audios[0].get("codec_name", "") if audios else ""
+    audio_duration = _stream_duration(audios[0]) if audios else None
     if not videos:
         return ProbeResult(
-            kind="audio", format_name=format_name, duration=duration, audio_codec=audio_codec
+            kind="audio",
+            format_name=format_name,
+            duration=duration,
+            audio_codec=audio_codec,
+            audio_duration=audio_duration,
         )
 
     video = videos[0]
@@ -175,4 +273,5 @@ def probe_media(path: str) -> ProbeResult:
         fps=_fps(video),
         video_codec=video.get("codec_name", "")[:32],
         audio_codec=audio_codec[:32],
+        audio_duration=audio_duration,
     )

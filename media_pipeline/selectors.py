@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from .access import video_access
 from .ladder import Manifest
 from .models import LectureVideo
 from .tokens import playback_token_make
@@ -52,11 +53,13 @@ def video_playback(*, user, video: LectureVideo) -> PlaybackInfo | None:
     """Signed URLs for ``user`` to play ``video``; None unless the video is ready.
 
     The caller decides whether ``user`` may watch (lesson audience, staff preview);
-    the URLs only work for that same logged-in user and expire after
-    ``MEDIA_PLAYBACK_TOKEN_MAX_AGE`` seconds.
+    the URLs only work for that same logged-in user, expire after
+    ``MEDIA_PLAYBACK_TOKEN_MAX_AGE`` seconds and are checked again at every request
+    (``access.video_access``). ``download_url`` is None unless the user may download.
     """
     if not video.is_ready or not getattr(user, "is_authenticated", False):
         return None
+    may_download = video_access(user=user, video_id=video.pk).download
     manifest = Manifest.from_dict(video.renditions)
     token = playback_token_make(video_id=video.pk, user_id=user.pk)
 
@@ -76,7 +79,7 @@ def video_playback(*, user, video: LectureVideo) -> PlaybackInfo | None:
             PlaybackRung(name=r.name, height=r.height, width=r.width, bandwidth=r.bandwidth)
             for r in manifest.rungs
         ],
-        download_url=url(manifest.download) if manifest.download else None,
+        download_url=url(manifest.download) if manifest.download and may_download else None,
         poster_url=url(manifest.poster) if manifest.poster else None,
         captions=captions,
         duration=video.duration or 0.0,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import logging
 import os
+import queue
+import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,13 +28,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import ladder
+from .lease import beat_seconds, lease_is_dead, this_holder
 from .models import LectureVideo
-from .probe import ProbeError, ProbeResult, probe_media
+from .probe import ProbeError, ProbeResult, incomplete_message, probe_media
 
 log = logging.getLogger(__name__)
 
 RENDITIONS_ROOT = "lecture_renditions"
 ACTIVE = (LectureVideo.Status.PROBING, LectureVideo.Status.TRANSCODING)
+LEASE_FIELDS = ("status", "lock_token", "lock_holder", "heartbeat_at")
+_RUN_DIR = re.compile(r"^lecture-(?:work|src)-([0-9a-f]{32})$")
+PR_SET_PDEATHSIG = 1
+_LIBC = (
+    ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    if sys.platform.startswith("linux")
+    else None
+)
 
 
 class TransientTranscodeError(Exception):
@@ -47,10 +63,6 @@ class TranscodeOutcome:
     video_id: int
     status: str
     reason: str = ""
-
-
-def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "MEDIA_TRANSCODE_STALE_SECONDS", 600))
 
 
 def transcode_time_limit(duration: float | None) -> int:
@@ -84,20 +96,27 @@ def video_transcode_request(*, video: LectureVideo, force: bool = False) -> bool
     action and to re-transcode a ready video; the current ladder stays served until the
     new one replaces it.
     """
-    alive = Q(status__in=ACTIVE, heartbeat_at__gte=timezone.now() - stale_after())
+    lease = LectureVideo.objects.filter(pk=video.pk).values(*LEASE_FIELDS).first()
+    if lease is None:
+        return False
+    if not force and lease["status"] in ACTIVE and not _lease_dead(lease):
+        return False
     candidates = LectureVideo.objects.filter(pk=video.pk)
-    if not force:
-        candidates = candidates.exclude(alive)
+    if not force:  # refused if the lease changed hands since it was read
+        candidates = candidates.filter(lock_token=lease["lock_token"])
     updated = candidates.update(
         status=LectureVideo.Status.UPLOADED,
         progress_percent=0,
         failure_reason="",
         lock_token="",
+        lock_holder="",
         heartbeat_at=timezone.now(),
         attempts=0,
     )
     if not updated:
         return False
+    if lease["status"] in ACTIVE and lease["lock_token"] and _lease_dead(lease):
+        _remove_run_dirs(lease["lock_token"])
     video.refresh_from_db()
     transcode_enqueue(video_id=video.pk, duration=video.duration or None)
     return True
@@ -117,27 +136,36 @@ def video_apply_probe(*, video: LectureVideo, probe: ProbeResult) -> None:
 # --- The transcode ------------------------------------------------------------------------
 
 
+def _lease_dead(lease: dict) -> bool:
+    return lease_is_dead(holder=lease["lock_holder"], heartbeat_at=lease["heartbeat_at"])
+
+
 def _claim(video_id: int) -> str:
+    """Take the video's lease: waiting for a transcode, or held by a run that is dead (its
+    process gone from this host, or its heartbeat older than the lease)."""
+    lease = LectureVideo.objects.filter(pk=video_id).values(*LEASE_FIELDS).first()
+    if lease is None:
+        raise TranscodeBusy(video_id)
+    stolen = lease["status"] in ACTIVE and _lease_dead(lease)
+    if lease["status"] != LectureVideo.Status.UPLOADED and not stolen:
+        raise TranscodeBusy(video_id)
     token = uuid.uuid4().hex
-    now = timezone.now()
-    waiting = Q(status=LectureVideo.Status.UPLOADED)
-    stale = Q(status__in=ACTIVE) & (
-        Q(heartbeat_at__lt=now - stale_after()) | Q(heartbeat_at__isnull=True)
-    )
-    claimed = (
-        LectureVideo.objects.filter(pk=video_id)
-        .filter(waiting | stale)
-        .update(
-            status=LectureVideo.Status.PROBING,
-            lock_token=token,
-            heartbeat_at=now,
-            progress_percent=0,
-            failure_reason="",
-            attempts=F("attempts") + 1,
-        )
+    claimed = LectureVideo.objects.filter(
+        pk=video_id, status=lease["status"], lock_token=lease["lock_token"]
+    ).update(
+        status=LectureVideo.Status.PROBING,
+        lock_token=token,
+        lock_holder=this_holder()[:255],
+        heartbeat_at=timezone.now(),
+        progress_percent=0,
+        failure_reason="",
+        attempts=F("attempts") + 1,
     )
     if not claimed:
         raise TranscodeBusy(video_id)
+    if stolen:
+        log.warning("lecture %s: took over the lease of %s", video_id, lease["lock_holder"])
+    _remove_dead_run_dirs()
     return token
 
 
@@ -156,6 +184,7 @@ def _fail(video_id: int, token: str | None, reason: str) -> None:
         status=LectureVideo.Status.FAILED,
         failure_reason=reason[:2000],
         lock_token="",
+        lock_holder="",
         heartbeat_at=None,
         progress_percent=0,
     )
@@ -167,17 +196,22 @@ def video_transcode_fail(*, video_id: int, reason: str) -> None:
         status=LectureVideo.Status.FAILED,
         failure_reason=reason[:2000],
         lock_token="",
+        lock_holder="",
         heartbeat_at=None,
     )
 
 
 def _release(video_id: int, token: str) -> None:
     LectureVideo.objects.filter(pk=video_id, lock_token=token).update(
-        status=LectureVideo.Status.UPLOADED, lock_token="", heartbeat_at=timezone.now()
+        status=LectureVideo.Status.UPLOADED,
+        lock_token="",
+        lock_holder="",
+        heartbeat_at=timezone.now(),
     )
 
 
 def _local_source(video: LectureVideo, scratch: str) -> str:
+    """The source as a local path: the file itself, or a copy in ``scratch``."""
     storage = video.file.storage
     try:
         return storage.path(video.file.name)
@@ -192,42 +226,125 @@ def _is_local(storage) -> bool:
     return isinstance(storage, FileSystemStorage)
 
 
+def _tmp_root() -> str:
+    return f"{RENDITIONS_ROOT}/.tmp"
+
+
+def _scratch_dir(token: str, kind: str) -> str:
+    path = os.path.join(tempfile.gettempdir(), f"lecture-{kind}-{token}")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
 def _work_dir(token: str) -> str:
     """Where ffmpeg writes: on the storage's own disk when it is local, so that
-    publishing is one atomic rename; a private temporary folder otherwise."""
+    publishing is one atomic rename; a private temporary folder otherwise. Both are
+    named by the run's token, so that the run that takes over a dead one finds them."""
     if _is_local(default_storage):
-        path = default_storage.path(f"{RENDITIONS_ROOT}/.tmp/{token}")
+        path = default_storage.path(f"{_tmp_root()}/{token}")
         os.makedirs(path, exist_ok=True)
         return path
-    return tempfile.mkdtemp(prefix=f"lecture-{token[:8]}-")
+    return _scratch_dir(token, "work")
+
+
+def _remove_run_dirs(token: str) -> None:
+    """Remove the temporary folders of the run ``token`` (on this host)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return
+    if _is_local(default_storage):
+        shutil.rmtree(default_storage.path(f"{_tmp_root()}/{token}"), ignore_errors=True)
+    for kind in ("work", "src"):
+        shutil.rmtree(os.path.join(tempfile.gettempdir(), f"lecture-{kind}-{token}"), True)
+
+
+def _remove_dead_run_dirs() -> None:
+    """Remove temporary folders whose run no longer holds a lease (a killed worker's)."""
+    held = set(
+        LectureVideo.objects.filter(status__in=ACTIVE)
+        .exclude(lock_token="")
+        .values_list("lock_token", flat=True)
+    )
+    names = []
+    if _is_local(default_storage):
+        root = default_storage.path(_tmp_root())
+        if os.path.isdir(root):
+            names += os.listdir(root)
+    for name in os.listdir(tempfile.gettempdir()):
+        if match := _RUN_DIR.match(name):
+            names.append(match.group(1))
+    for token in set(names) - held:
+        _remove_run_dirs(token)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Run in ffmpeg's process before it starts: be killed when the worker dies.
+
+    ``PR_SET_PDEATHSIG`` sends SIGKILL when the thread that started ffmpeg ends (the
+    worker's child killed with ``kill -9`` included); if that already happened, exit.
+    """
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
 
 
 def _run_ffmpeg(args: list[str], *, duration: float, timeout: float, on_progress) -> None:
+    """Run ffmpeg in its own process group, dying with this process.
+
+    ``on_progress`` is called with a percentage when ffmpeg reports one and with None
+    at least once a second otherwise, so that the caller can beat its heartbeat.
+    """
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
-        timed_out = threading.Event()
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
 
-        def kill() -> None:
-            timed_out.set()
-            proc.kill()
-
-        watchdog = threading.Timer(timeout, kill)
-        watchdog.start()
-        try:
+        def read() -> None:
             for line in proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        timed_out = False
+        try:
+            while True:
+                try:
+                    line = lines.get(timeout=1.0)
+                except queue.Empty:
+                    line = ""
+                if line is None:
+                    break
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    _kill_group(proc)
+                    break
                 key, _sep, value = line.strip().partition("=")
+                percent = None
                 if key == "out_time_us" and value.lstrip("-").isdigit() and duration > 0:
-                    on_progress(min(99, max(0, int(int(value) / 1e6 / duration * 100))))
+                    percent = min(99, max(0, int(int(value) / 1e6 / duration * 100)))
+                on_progress(percent)
             proc.wait()
         except BaseException:
-            proc.kill()
+            _kill_group(proc)
             proc.wait()
             raise
-        finally:
-            watchdog.cancel()
         stderr.seek(0)
         errors = stderr.read().decode("utf-8", "replace").strip()
-    if timed_out.is_set():
+    if timed_out:
         raise TransientTranscodeError(f"ffmpeg ran longer than {timeout:.0f} s")
     if proc.returncode < 0 or "No space left" in errors or "Input/output error" in errors:
         raise TransientTranscodeError(f"ffmpeg exited with {proc.returncode}: {errors[-500:]}")
@@ -249,7 +366,7 @@ def _publish(work_dir: str, video_id: int, token: str) -> str:
     beat = time.monotonic()
     for root, _dirs, files in os.walk(work_dir):
         for name in files:
-            if time.monotonic() - beat > 30:
+            if time.monotonic() - beat > beat_seconds():
                 _guarded(video_id, token)
                 beat = time.monotonic()
             path = os.path.join(root, name)
@@ -296,10 +413,11 @@ def video_transcode(
     """
     token = _claim(video_id)
     video = LectureVideo.objects.get(pk=video_id)
-    scratch = tempfile.mkdtemp(prefix="lecture-src-")
+    scratch = _scratch_dir(token, "src")
     work_dir = None
     try:
         source = _local_source(video, scratch)
+        _guarded(video_id, token)
         probe = probe_media(source)
         video_apply_probe(video=video, probe=probe)
         _guarded(
@@ -317,13 +435,15 @@ def video_transcode(
         plan = ladder.plan_for(probe)
         work_dir = _work_dir(token)
         args = ladder.build_command(source, work_dir, plan, options)
-        last = {"at": 0.0, "percent": -1}
+        last = {"at": time.monotonic(), "percent": 0}
 
-        def on_progress(percent: int) -> None:
+        def on_progress(percent: int | None) -> None:
             now = time.monotonic()
-            if now - last["at"] >= 1.0:
-                last.update(at=now, percent=percent)
-                _guarded(video_id, token, progress_percent=percent)
+            if percent is not None:
+                last["percent"] = percent
+            if now - last["at"] >= (1.0 if percent is not None else beat_seconds()):
+                last["at"] = now
+                _guarded(video_id, token, progress_percent=last["percent"])
 
         _run_ffmpeg(
             args,
@@ -331,6 +451,11 @@ def video_transcode(
             timeout=transcode_time_limit(probe.duration),
             on_progress=on_progress,
         )
+        short = [c for c in ladder.check_outputs(work_dir, plan, options) if c.short]
+        if short:
+            worst = min(short, key=lambda c: c.seconds - c.expected)
+            log.warning("lecture %s: outputs short of the source: %s", video_id, short)
+            raise ProbeError(incomplete_message(end=worst.seconds, duration=worst.expected))
         manifest = ladder.finish_ladder(work_dir, plan)
         _guarded(video_id, token)  # still ours before anything becomes visible
         prefix = _publish(work_dir, video_id, token)
@@ -346,6 +471,7 @@ def video_transcode(
                     progress_percent=100,
                     transcoded_at=timezone.now(),
                     lock_token="",
+                    lock_holder="",
                     heartbeat_at=None,
                 )
             except LockLost:
@@ -375,22 +501,23 @@ def transcodes_requeue_stale() -> list[int]:
     """
     now = timezone.now()
     lost_after = timedelta(seconds=getattr(settings, "MEDIA_TASK_MAX_SECONDS", 6 * 3600) + 3600)
-    stale = Q(status__in=ACTIVE) & (
-        Q(heartbeat_at__lt=now - stale_after()) | Q(heartbeat_at__isnull=True)
-    )
     lost = Q(status=LectureVideo.Status.UPLOADED, heartbeat_at__lt=now - lost_after)
+    rows = LectureVideo.objects.filter(Q(status__in=ACTIVE) | lost).values(
+        "pk", "duration", *LEASE_FIELDS
+    )
     requeued = []
-    for video_id, token, duration in LectureVideo.objects.filter(stale | lost).values_list(
-        "pk", "lock_token", "duration"
-    ):
-        updated = (
-            LectureVideo.objects.filter(pk=video_id, lock_token=token)
-            .filter(stale | lost)
-            .update(status=LectureVideo.Status.UPLOADED, lock_token="", heartbeat_at=now)
+    for row in rows:
+        if row["status"] in ACTIVE and not _lease_dead(row):
+            continue
+        updated = LectureVideo.objects.filter(
+            pk=row["pk"], status=row["status"], lock_token=row["lock_token"]
+        ).update(
+            status=LectureVideo.Status.UPLOADED, lock_token="", lock_holder="", heartbeat_at=now
         )
         if updated:
-            transcode_enqueue(video_id=video_id, duration=duration or None)
-            requeued.append(video_id)
+            _remove_run_dirs(row["lock_token"])
+            transcode_enqueue(video_id=row["pk"], duration=row["duration"] or None)
+            requeued.append(row["pk"])
     return requeued
 
 

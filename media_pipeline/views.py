@@ -17,6 +17,7 @@ from django.http import (
 )
 from django.views.decorators.http import require_safe
 
+from .access import video_access
 from .models import LectureVideo
 from .tokens import playback_token_read
 
@@ -88,6 +89,11 @@ def _storage_name(video: LectureVideo, path: str) -> str | None:
     return f"{video.rendition_dir}/{path}"
 
 
+def _is_download(path: str) -> bool:
+    """The offline file (``download.mp4``/``download.m4a``), not a part of the ladder."""
+    return "/" not in path and path.startswith("download")
+
+
 @require_safe
 def serve(request: HttpRequest, token: str, video_id: int, path: str) -> HttpResponse:
     claims = playback_token_read(token)
@@ -101,6 +107,11 @@ def serve(request: HttpRequest, token: str, video_id: int, path: str) -> HttpRes
     clean = _clean_path(path)
     extension = posixpath.splitext(clean or "")[1].lower()
     if not clean or extension not in CONTENT_TYPES:
+        return HttpResponseForbidden(b"forbidden", content_type="text/plain")
+    # The token says whom a page gave the URL to; whether they may still watch (the
+    # lesson's audience, its publication) is asked now, cached a few seconds.
+    access = video_access(user=request.user, video_id=video_id)
+    if not access.watch or (_is_download(clean) and not access.download):
         return HttpResponseForbidden(b"forbidden", content_type="text/plain")
     video = LectureVideo.objects.filter(pk=video_id).exclude(rendition_dir="").first()
     name = _storage_name(video, clean) if video else None
@@ -152,7 +163,7 @@ def serve(request: HttpRequest, token: str, video_id: int, path: str) -> HttpRes
     # Already compressed media: keep GZipMiddleware off it (and off byte ranges).
     response["Content-Encoding"] = "identity"
     response["X-Content-Type-Options"] = "nosniff"
-    if extension in (".mp4", ".m4a") and clean.startswith("download"):
+    if _is_download(clean):
         response["Content-Disposition"] = f'attachment; filename="lecture-{video_id}{extension}"'
     return response
 

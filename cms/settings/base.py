@@ -304,7 +304,7 @@ CELERY_TASK_ROUTES = {"media_pipeline.tasks.*": {"queue": "media"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-transcodes": {
         "task": "media_pipeline.tasks.requeue_stale_transcodes_task",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     "compact-year-totals": {
         "task": "exams.hours.tasks.compact_year_totals_task",
@@ -330,8 +330,12 @@ MEDIA_UPLOAD_MAX_BYTES = 4 * 1024**3
 MEDIA_MAX_DURATION_SECONDS = 4 * 60 * 60
 # Signed playback URLs stay valid this long (a lecture plus pauses).
 MEDIA_PLAYBACK_TOKEN_MAX_AGE = 6 * 60 * 60
-# A transcode whose heartbeat is older than this is taken as dead and re-queued.
-MEDIA_TRANSCODE_STALE_SECONDS = 10 * 60
+# A transcode's lease is dead when its heartbeat is older than this (docs/media.md, worker
+# loss); a re-delivered task or the beat re-queue then takes it over.
+MEDIA_LEASE_SECONDS = 15
+# How long a member's right to a lecture's media is reused before it is checked again
+# (a member removed from the course's audience loses the media within this; at most 60).
+MEDIA_ACCESS_CACHE_SECONDS = 30
 
 # --- Reports (exams/reports/) -------------------------------------------------
 # An export of a unit whose subtree has more members than this runs as a Celery task.

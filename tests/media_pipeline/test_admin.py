@@ -5,6 +5,7 @@ from django.urls import reverse
 from media_pipeline import services
 from media_pipeline.models import LectureCaption, LectureVideo
 from media_pipeline.selectors import video_playback
+from tests.courses.factories import make_course, make_lesson
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.ffmpeg
@@ -144,6 +145,8 @@ class TestCaptions:
         text = caption.file.read().decode("utf-8")
         assert text.startswith("WEBVTT\n\n1\n00:00:00.500 --> 00:00:01.750\n同学们好")
         video.refresh_from_db()
+        course = make_course()
+        make_lesson(course, body=[("lecture_video", {"video": video, "caption": ""})])
         viewer = UserFactory(username="viewer")
         info = video_playback(user=viewer, video=video)
         assert [(c.language, c.label) for c in info.captions] == [("zh-hans", "中文")]

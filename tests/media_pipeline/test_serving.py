@@ -4,6 +4,7 @@ from django.contrib.auth.models import AnonymousUser
 from media_pipeline import services
 from media_pipeline.selectors import video_playback
 from media_pipeline.tokens import playback_token_make
+from tests.courses.factories import make_course, make_lesson
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.ffmpeg
@@ -11,9 +12,12 @@ pytestmark = pytest.mark.ffmpeg
 
 @pytest.fixture
 def ready_video(make_video, clips):
+    """A ready lecture in a lesson of a course open to everyone (offline download on)."""
     video = make_video(clips.v240)
     services.video_transcode(video_id=video.pk)
     video.refresh_from_db()
+    course = make_course(allow_download=True)
+    make_lesson(course, body=[("lecture_video", {"video": video, "caption": ""})])
     return video
 
 
