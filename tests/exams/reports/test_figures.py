@@ -97,3 +97,70 @@ def test_query_count_does_not_grow_with_members_or_units(
             credit(make_member(unit), "2.00")
     with django_assert_max_num_queries(len(small.captured_queries)):
         unit_overview(user=w.manager_province, unit=w.province, filters=filters, today=TODAY)
+
+
+def _brute_force_groups(*, unit, filters):
+    """The overview counted the long way: every member's own figures, added up."""
+    from exams.reports.figures import GroupFigures
+
+    width = len(unit.path) + Unit.steplen
+    groups = {}
+    total = GroupFigures(unit=unit)
+    for row in member_figures(members=members_of_unit(unit=unit), filters=filters, today=TODAY):
+        key = row.unit_path[:width] if len(row.unit_path) >= width else "own"
+        groups.setdefault(key, GroupFigures(unit=None)).add(row)
+        total.add(row)
+    return groups, total
+
+
+FIELDS = (
+    "members",
+    "met_target",
+    "hours_total",
+    "median_hours",
+    "average_hours",
+    "required_on_time",
+    "required_late",
+    "required_overdue",
+    "required_open",
+    "quizzes_taken",
+    "quizzes_passed",
+)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ReportFilters.for_year(YEAR),
+        ReportFilters(year=YEAR, date_from=date(YEAR, 2, 1), date_to=date(YEAR, 4, 30)),
+        ReportFilters.for_year(YEAR - 1),
+    ],
+    ids=["year", "spring", "last-year"],
+)
+def test_overview_equals_the_sum_of_member_figures(report_world, filters):
+    from exams.quizzes.models import QuizResult
+    from tests.exams.quizzes.conftest import make_quiz
+
+    w = report_world
+    quiz = make_quiz(w.course, questions=[])
+    for user, passed in ((w.a1, True), (w.a2, False), (w.w1, True)):
+        QuizResult.objects.create(
+            quiz=quiz,
+            user=user,
+            percent=Decimal("80" if passed else "20"),
+            passed=passed,
+            attempts=1,
+        )
+    for unit in (w.province, w.east, w.branch_a, w.west):
+        overview = unit_overview(user=w.manager_province, unit=unit, filters=filters, today=TODAY)
+        groups, total = _brute_force_groups(unit=unit, filters=filters)
+        for field in FIELDS:
+            assert getattr(overview.total, field) == getattr(total, field), (unit, field)
+        for group in overview.rows:
+            key = "own" if group.own_members else group.unit.path
+            expected = groups.get(key)
+            for field in FIELDS:
+                want = (
+                    getattr(expected, field) if expected else getattr(type(group)(unit=None), field)
+                )
+                assert getattr(group, field) == want, (unit, key, field)
