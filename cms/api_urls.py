@@ -7,4 +7,5 @@ urlpatterns = [
     path("courses/", include("courses.api_urls")),
     path("media/", include("media_pipeline.api_urls")),
     path("v1/quizzes/", include("exams.quizzes.api_urls")),
+    path("v1/reports/", include("exams.reports.api_urls")),
 ]

@@ -52,6 +52,7 @@ urlpatterns = [
     path("exams/", include("exams.tracking.urls")),
     path("quizzes/", include("exams.quizzes.urls")),
     path("learn/record/", include("exams.reports.member_urls")),
+    path("reports/", include("exams.reports.urls")),
 ]
 
 # MEDIA_ROOT is never served as a whole, in any setting: it holds uploaded source videos,

@@ -341,7 +341,7 @@ MEDIA_ACCESS_CACHE_SECONDS = 30
 # An export of a unit whose subtree has more members than this runs as a Celery task.
 REPORTS_EXPORT_ASYNC_MEMBERS = 2000
 # Members written per batch of queries by the exporters (memory stays flat).
-REPORTS_EXPORT_CHUNK_MEMBERS = 5000
+REPORTS_EXPORT_CHUNK_MEMBERS = 10_000
 # A finished export can be downloaded this long, then its file is removed.
 REPORTS_EXPORT_TTL = timedelta(days=3)
 # Under MEDIA_ROOT; never served publicly (see cms/urls.py and docs/media.md).

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, status
@@ -223,7 +224,10 @@ class AttemptPageApi(QuizApiView):
         operation_id="quiz_attempt_page",
         parameters=[
             OpenApiParameter(
-                "page", OpenApiTypes.INT, description=_("The page (from 0); default: current")
+                "page",
+                OpenApiTypes.INT,
+                # lazy: the schema is built in whatever language is active at import
+                description=gettext_lazy("The page (from 0); default: current"),
             )
         ],
         responses={200: AttemptPageSerializer, **ERRORS},

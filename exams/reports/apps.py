@@ -9,3 +9,7 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Training reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The course and quiz reports register their tables (exports, mail) on import.
+        from . import course_report, quiz_report  # noqa: F401

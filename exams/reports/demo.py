@@ -3,6 +3,7 @@ study session, so that both branches of the east district have figures to compar
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -11,6 +12,9 @@ from courses.models import CourseAssignment, LessonPage
 from courses.services import lesson_complete
 from exams.hours.models import StudySession
 from exams.hours.services import attendance_record, study_session_create
+
+from .models import ReportSubscription
+from .subscriptions import subscriptions_send_due
 
 SESSION_TOPIC = "安全生产法规解读"
 
@@ -44,7 +48,20 @@ def seed(*, stdout) -> None:
         )
     present = [users[name] for name in ("member4", "member5") if name in users]
     attendance_record(session=session, users=present, by=manager)  # idempotent
+
+    # manager_district receives the weekly report of their district; the first one now.
+    district = manager.profile.unit
+    ReportSubscription.objects.get_or_create(
+        manager=manager,
+        unit=district,
+        frequency=ReportSubscription.Frequency.WEEKLY,
+        active=True,
+        defaults={"language": "zh-hans"},
+    )
+    sent = subscriptions_send_due()
     stdout.write(
         f"reports: “{session.topic}” attended by {session.attendances.count()} in "
-        f"{branch_2.name}; manager_district and manager_branch see 培训报告 in the admin"
+        f"{branch_2.name}; manager_district and manager_branch see 培训报告 in the admin; "
+        f"weekly report of {district.name} mailed to {manager.email} ({sent.sent} sent now, "
+        f"{getattr(settings, 'EMAIL_FILE_PATH', 'console')})"
     )

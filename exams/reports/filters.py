@@ -76,6 +76,24 @@ class ReportFilterForm(forms.Form):
         empty_label=_("All topics"),
     )
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("year"):
+            data = data.copy()
+            data["year"] = str(timezone.localdate().year)  # shown in the form, not blank
+        super().__init__(data, *args, **kwargs)
+
+    def summary(self) -> str:
+        """The filters in force, in words (after ``is_valid()``)."""
+        data = self.cleaned_data
+        parts = [str(data["year"])]
+        if (data["date_from"], data["date_to"]) != (
+            date(data["year"], 1, 1),
+            date(data["year"], 12, 31),
+        ):
+            parts.append(f"{data['date_from']:%m-%d} – {data['date_to']:%m-%d}")
+        parts += [str(data[name]) for name in ("course", "topic") if data.get(name)]
+        return " · ".join(parts)
+
     def clean(self):
         data = super().clean()
         if self.errors:

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms.models import Unit
+from cms.models import MemberProfile, Unit
 
 from .figures import (
     GroupFigures,
@@ -199,10 +199,16 @@ def member_rows(rows: list[MemberFigures]) -> Iterable[list]:
 
 @register("members")
 def members_table(user: User, params: Mapping[str, str]) -> Table:
-    """Every member of the unit's subtree (``behind=1``: only those short of the target)."""
+    """Every member of the unit's subtree (``own=1``: of the unit itself only; ``behind=1``:
+    only those short of the target)."""
     unit = unit_from(user, params)
     filters = filters_from(params)
-    rows = member_figures(members=members_of_unit(unit=unit), filters=filters)
+    members = (
+        MemberProfile.objects.filter(unit=unit)
+        if params.get("own") == "1"
+        else members_of_unit(unit=unit)
+    )
+    rows = member_figures(members=members, filters=filters)
     if params.get("behind") == "1":
         rows = [r for r in rows if not r.met_target]
     return Table(

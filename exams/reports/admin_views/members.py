@@ -79,6 +79,7 @@ class UnitMembersView(ReportsMixin, TemplateView):
             page_query=query_without(request.GET, "p"),
             filters=filters,
             filter_query=urlencode(filters.as_query()),
+            filters_summary=filters_form.summary(),
         )
         return self.render_to_response(self.get_context_data(**context))
 

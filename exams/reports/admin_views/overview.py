@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from ..charts import hours_by_month_chart, required_completion_chart, target_attainment_chart
 from ..figures import SORT_KEYS, report_root, unit_overview
 from ..tables import OVERVIEW_COLUMNS
 from .base import ReportsMixin, filter_forms, query_without
@@ -49,11 +50,15 @@ class UnitOverviewView(ReportsMixin, TemplateView):
         )
         context.update(
             overview=overview,
+            hours_chart=hours_by_month_chart(unit=unit, year=filters.year),
+            target_chart=target_attainment_chart(overview=overview),
+            required_chart=required_completion_chart(overview=overview),
             columns=OVERVIEW_COLUMNS,
             sort=sort_form.cleaned_data["sort"],
             descending=sort_form.cleaned_data["descending"],
             query=query_without(request.GET, "sort", "order"),
             filter_query=urlencode(filters.as_query()),
+            filters_summary=filters_form.summary(),
         )
         return self.render_to_response(self.get_context_data(**context))
 
