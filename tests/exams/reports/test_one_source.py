@@ -1,11 +1,15 @@
-"""One source of truth: the member's dashboard, their record, the manager's overview and
-member list agree for every member, on data made by the real services, after a
-correction, a recomputation and a move to another unit."""
+"""One source of truth: the member's dashboard, their record, the manager's member list,
+member record, CSV export, API and scheduled mail (its XLSX) agree for every member, and
+the overview's total with them, on data made by the real services, after a correction,
+a recomputation and a move to another unit."""
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.utils import timezone
 
@@ -17,6 +21,8 @@ from exams.hours.services import (
 )
 from exams.reports.figures import members_of_unit, unit_overview
 from exams.reports.filters import ReportFilters
+from exams.reports.mail import report_mail
+from exams.reports.models import ReportSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +58,52 @@ def _figures_everywhere(client, w, year):
             .context["record"]
             .year_hours
         )
+    exported = _exported_hours(client, w, year)
+    api = client.get(
+        f"/api/v1/reports/units/{w.province.pk}/members/?year={year}&page_size=1000"
+    ).json()
+    assert api["pages"] == 1
+    from_api = {row["username"]: Decimal(row["year_hours"]) for row in api["results"]}
+    mailed = _mailed_hours(w, year)
     return {
         member.username: (
             _dashboard_hours(client, member),
             _record_hours(client, member, year),
             listed[member.username],
             managers_record[member.username],
+            exported[member.username],
+            from_api[member.username],
+            mailed[member.username],
         )
         for member in (w.a1, w.a2, w.b1, w.w1, w.e0)
     }
+
+
+def _exported_hours(client, w, year) -> dict[str, Decimal]:
+    """The manager's CSV export of the members table."""
+    response = client.get(
+        f"/admin/reports/exports/new/?report=members&format=csv&unit={w.province.pk}&year={year}"
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    header = rows[0]
+    user, hours = header.index("Username"), header.index("Hours this year")
+    return {row[user]: Decimal(row[hours]) for row in rows[1:]}
+
+
+def _mailed_hours(w, year) -> dict[str, Decimal]:
+    """The XLSX attached to the manager's scheduled report."""
+    subscription, _ = ReportSubscription.objects.get_or_create(
+        manager=w.manager_province, unit=w.province, frequency="weekly", language="en"
+    )
+    today = timezone.localdate()
+    message = report_mail(subscription=subscription, period=today, today=today)
+    (_name, content, _type) = message.attachments[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    user, hours = rows[0].index("Username"), rows[0].index("Hours this year")
+    return {row[user]: Decimal(str(row[hours])).quantize(Decimal("0.01")) for row in rows[1:]}
 
 
 def _assert_agree(client, w, year):
