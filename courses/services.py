@@ -365,7 +365,8 @@ def course_completion_evaluate(
 
 # --- sections ------------------------------------------------------------------
 
-REVIEW_WORKFLOW_NAME = "Course review"
+# "Course review", renamed for the Chinese admin by migration courses 0007.
+REVIEW_WORKFLOW_NAME = "课程审核"
 
 
 def course_section_workflow_ensure(*, section: CourseIndexPage) -> bool:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
@@ -94,7 +95,7 @@ class Question(index.Indexed, models.Model):
         NUMERICAL = qspec.NUMERICAL, _("Numerical")
         GAPFILL = qspec.GAPFILL, _("Fill in the blanks")
         MATCHING = qspec.MATCHING, _("Matching")
-        ORDERING = qspec.ORDERING, _("Ordering")
+        ORDERING = qspec.ORDERING, pgettext_lazy("question type", "Ordering")
         ESSAY = qspec.ESSAY, _("Essay")
 
     category = models.ForeignKey(
@@ -202,7 +203,7 @@ class GradingMethod(models.TextChoices):
 class ReviewWhen(models.TextChoices):
     IMMEDIATELY = "immediately", _("Immediately after the attempt")
     AFTER_CLOSE = "after_close", _("After the quiz closes")
-    NEVER = "never", _("Never")
+    NEVER = "never", pgettext_lazy("review option", "Never")
 
 
 class Navigation(models.TextChoices):
@@ -292,7 +293,7 @@ class QuizLessonPage(LessonPage):
                 FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
                 FieldRowPanel([FieldPanel("questions_per_page"), FieldPanel("navigation")]),
             ],
-            heading=_("Layout"),
+            heading=pgettext_lazy("quiz settings", "Layout"),
         ),
         MultiFieldPanel(
             [
@@ -448,7 +449,7 @@ class AttemptQuestion(models.Model):
         Attempt, on_delete=models.CASCADE, related_name="questions", verbose_name=_("attempt")
     )
     position = models.PositiveSmallIntegerField(_("position"))
-    page = models.PositiveSmallIntegerField(_("page"), default=0)
+    page = models.PositiveSmallIntegerField(pgettext_lazy("quiz page", "page"), default=0)
     version = models.ForeignKey(
         QuestionVersion,
         on_delete=models.PROTECT,

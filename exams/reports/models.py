@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cms.models import Unit
 
@@ -119,7 +120,7 @@ class ReportSubscription(models.Model):
         blank=True,
         help_text=_("Chosen when subscribing; used if the account sets none."),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("subscription", "active"), default=True)
     last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)

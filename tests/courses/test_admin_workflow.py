@@ -65,7 +65,7 @@ class TestTrainer:
         course = CoursePage.objects.get(title="党建新课")
         assert not course.live
         state = WorkflowState.objects.get(base_content_type__model="page", object_id=str(course.pk))
-        assert state.workflow.name == "Course review"
+        assert state.workflow.name == "课程审核"
         assert state.status == WorkflowState.STATUS_IN_PROGRESS
 
         # when a manager approves with a comment
@@ -238,7 +238,7 @@ class TestSections:
 
         # then it is under "Course review"
         workflow = section.get_workflow()
-        assert workflow is not None and workflow.name == "Course review"
+        assert workflow is not None and workflow.name == "课程审核"
 
         # and the trainer cannot add a course there
         client.force_login(trainer)
