@@ -306,7 +306,7 @@ COURSE_COLUMNS = [
     Column("in_progress", _("In progress"), INT),
     Column("overdue", _("Overdue"), INT),
     Column("completed", _("Completed"), INT),
-    Column("percent_completed", _("% completed"), PERCENT),
+    Column("percent_completed", _("Completed (%)"), PERCENT),
 ]
 
 

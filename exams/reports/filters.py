@@ -8,6 +8,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import CoursePage, Topic
 
@@ -61,8 +62,8 @@ class ReportFilterForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR, required=False
     )
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False)
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False)
     course = forms.ModelChoiceField(
         label=_("Course"),
         queryset=CoursePage.objects.live().order_by("title"),

@@ -246,6 +246,11 @@ SAME_MEANING = {
     # labels and headings
     "Collection",  # 收藏集 / Wagtail 集合
     "Filter",  # 筛选 / 过滤器
+    "Filters",  # 筛选 / DRF 过滤器
+    "ascending",  # 升序 / Django 正排序
+    "descending",  # 降序 / Django 倒排序
+    "Completed at",  # 完成时间 / Wagtail 完成于
+    "created",  # 创建时间 / 创建于
     "Format",  # 格式 / 格式化
     "History",  # 历史记录 / 历史
     "Image",  # 图片 / Django 图像
