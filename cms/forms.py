@@ -5,11 +5,12 @@ from pathlib import PurePath
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import roles
-from .importing.validation import PHONE_RE
+from .importing.validation import phone_problem
 from .models import MemberProfile, Unit
 from .selectors import members_visible_to, units_visible_to, user_unit
 from .services import UnitMoveError, member_create, member_update, unit_create, unit_update
@@ -92,8 +93,8 @@ class UnitForm(WagtailAdminModelForm):
 
 def _clean_phone(value: str) -> str:
     value = value.strip()
-    if value and not PHONE_RE.match(value):
-        raise forms.ValidationError(_("Use digits, optionally with + , spaces or -."))
+    if value and (problem := phone_problem(value)):
+        raise forms.ValidationError(capfirst(problem))
     return value
 
 

@@ -19,7 +19,24 @@ from cms.selectors import members_visible_to, units_visible_to
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, role_resolve
 from .rows import ImportRow, Problem
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,24}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]*$")
+PHONE_DIGITS = (5, 20)
+
+
+def phone_problem(value: str) -> str | None:
+    """What is wrong with a phone number, in words for the member; None if nothing."""
+    if not PHONE_RE.match(value):
+        return _("use digits, optionally with a leading +, spaces or -.")
+    digits = sum(c.isdigit() for c in value)
+    if not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        return _("a phone number has %(low)s to %(high)s digits; this one has %(n)s.") % {
+            "low": PHONE_DIGITS[0],
+            "high": PHONE_DIGITS[1],
+            "n": digits,
+        }
+    return None
+
+
 LOOKUP_CHUNK = 900  # well under every database's limit on query parameters
 _username_validator = UnicodeUsernameValidator()
 
@@ -86,14 +103,12 @@ def _check_fields(row: ImportRow) -> None:
                     _("“%(value)s” is not a valid e-mail address.") % {"value": row.email},
                 )
             )
-    if row.phone and not (
-        PHONE_RE.match(row.phone) and 5 <= sum(c.isdigit() for c in row.phone) <= 20
-    ):
+    if row.phone and (problem := phone_problem(row.phone)):
         row.errors.append(
             Problem(
                 "bad_phone",
-                _("Phone number “%(value)s” is malformed: use digits, optionally with +.")
-                % {"value": row.phone},
+                _("Phone number “%(value)s”: %(problem)s")
+                % {"value": row.phone, "problem": problem},
             )
         )
 

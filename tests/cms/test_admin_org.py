@@ -315,6 +315,31 @@ class TestMemberForms:
         assert "unit" in response.context["form"].errors
         assert MemberProfile.objects.get(pk=member.profile.pk).unit == org.branch_a
 
+    @pytest.mark.parametrize(
+        ("phone", "message"),
+        [
+            ("138", "A phone number has 5 to 20 digits; this one has 3."),
+            ("1" * 21, "A phone number has 5 to 20 digits; this one has 21."),
+            ("138-abc-0000", "Use digits, optionally with a leading +, spaces or -."),
+            ("++86 138", "Use digits, optionally with a leading +, spaces or -."),
+        ],
+    )
+    def test_a_bad_phone_number_says_what_is_wrong(
+        self, client, org, member_factory, east_manager, phone, message
+    ):
+        member = member_factory(org.branch_a, username="a1")
+        client.force_login(east_manager)
+        client.cookies["django_language"] = "en"
+
+        response = client.post(
+            reverse("members:edit", args=[member.profile.pk]),
+            {"full_name": "A", "unit": org.branch_a.pk, "phone": phone, "role": roles.MEMBERS},
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["phone"] == [message]
+        assert MemberProfile.objects.get(pk=member.profile.pk).phone == ""
+
     def test_add_one_member(self, client, org, east_manager):
         client.force_login(east_manager)
 
