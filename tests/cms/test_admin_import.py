@@ -81,7 +81,9 @@ class TestUploadPreviewConfirm:
         assert preview.context["valid_count"] == 2
         assert [row.line for row in preview.context["invalid_rows"]] == [4]
         assert "NOPE" in html
-        assert 'value="all" class="button" disabled' in html
+        # "Import all" is disabled and looks secondary; the usable button is the main one
+        assert 'value="all" class="button button-secondary" disabled' in html
+        assert 'value="valid" class="button">' in html
 
     def test_import_all_with_bad_rows_writes_nothing(self, client, org, admin_user):
         client.force_login(admin_user)
