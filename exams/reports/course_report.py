@@ -38,6 +38,7 @@ from .figures import (
     _percent,
     members_of_unit,
     report_breadcrumbs,
+    rows_by_child_unit,
     unit_path_names,
 )
 from .tables import BOOL, INT, PERCENT, TEXT, BadReportRequest, Column, Table, register, unit_from
@@ -222,19 +223,8 @@ def course_report(
     """The course's figures for each child unit of ``unit`` (its whole subtree), a row for
     the members directly in ``unit``, and a total. ``unit`` must come from
     ``figures.report_unit``."""
-    children = list(unit.get_children())
-    groups = {
-        child.path: CourseGroup(unit=child, has_children=not child.is_leaf()) for child in children
-    }
-    own = CourseGroup(unit=unit, own_members=True)
-    total = CourseGroup(unit=unit, has_children=bool(children))
-    width = len(unit.path) + Unit.steplen
     members = course_member_rows(course=course, unit=unit, today=today)
-    for row in members:
-        total.add(row)
-        group = groups.get(row.unit_path[:width]) if len(row.unit_path) >= width else None
-        (group or own).add(row)
-    rows = list(groups.values())
+    rows, own, total = rows_by_child_unit(unit=unit, rows=members, group=CourseGroup)
     if own.enrolled:
         rows.append(own)
     return CourseReport(

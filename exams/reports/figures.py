@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -33,6 +34,8 @@ from exams.quizzes.models import QuizResult
 from .filters import ReportFilters
 
 User = AbstractBaseUser | AnonymousUser
+
+G = TypeVar("G")
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -482,6 +485,25 @@ def unit_overview(
         rows=sort_groups(rows, key=sort, descending=descending),
         total=total,
     )
+
+
+def rows_by_child_unit(
+    *, unit: Unit, rows: Iterable[Any], group: Callable[..., G]
+) -> tuple[list[G], G, G]:
+    """Add each row (anything with a ``unit_path``) to the group of the child unit of
+    ``unit`` it lies under, or to the unit's own group, and to a total; ``group`` makes an
+    empty group (``unit=``, ``own_members=``, ``has_children=``). Returns (the child
+    units' groups, the own group, the total)."""
+    children = list(unit.get_children())
+    groups = {child.path: group(unit=child, has_children=not child.is_leaf()) for child in children}
+    own = group(unit=unit, own_members=True)
+    total = group(unit=unit, has_children=bool(children))
+    width = len(unit.path) + Unit.steplen
+    for row in rows:
+        total.add(row)
+        child = groups.get(row.unit_path[:width]) if len(row.unit_path) >= width else None
+        (child or own).add(row)
+    return list(groups.values()), own, total
 
 
 def unit_path_names(*, units: Iterable[str]) -> dict[str, str]:

@@ -26,7 +26,15 @@ from cms.models import Unit
 from exams.quizzes.models import QuizLessonPage, QuizResult
 from exams.quizzes.statistics import score_bands, score_distribution
 
-from .figures import CENT, User, _percent, members_of_unit, report_breadcrumbs, unit_path_names
+from .figures import (
+    CENT,
+    User,
+    _percent,
+    members_of_unit,
+    report_breadcrumbs,
+    rows_by_child_unit,
+    unit_path_names,
+)
 from .filters import ReportFilters
 from .tables import (
     BOOL,
@@ -154,19 +162,8 @@ def quiz_report(
 ) -> QuizReport:
     """The quiz's figures for each child unit of ``unit`` (its whole subtree), a row for
     the members directly in ``unit``, and a total."""
-    children = list(unit.get_children())
-    groups = {
-        child.path: QuizGroup(unit=child, has_children=not child.is_leaf()) for child in children
-    }
-    own = QuizGroup(unit=unit, own_members=True)
-    total = QuizGroup(unit=unit, has_children=bool(children))
-    width = len(unit.path) + Unit.steplen
     members = quiz_member_rows(quiz=quiz, unit=unit, filters=filters)
-    for row in members:
-        total.add(row)
-        group = groups.get(row.unit_path[:width]) if len(row.unit_path) >= width else None
-        (group or own).add(row)
-    rows = list(groups.values())
+    rows, own, total = rows_by_child_unit(unit=unit, rows=members, group=QuizGroup)
     if own.taken:
         rows.append(own)
     return QuizReport(
