@@ -354,6 +354,19 @@ def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
     return CourseProgress(course, enrolment, rows, required_total, required_done, next_lesson)
 
 
+def lesson_neighbours(
+    *, lesson: LessonPage, course: CoursePage
+) -> tuple[LessonPage | None, LessonPage | None]:
+    """The live lessons just before and after ``lesson`` in the course's order."""
+    lessons = list(course_lessons(course=course))
+    index = next((i for i, other in enumerate(lessons) if other.pk == lesson.pk), None)
+    if index is None:
+        return None, None
+    before = lessons[index - 1] if index > 0 else None
+    after = lessons[index + 1] if index + 1 < len(lessons) else None
+    return before, after
+
+
 def lesson_is_locked(*, user: User, lesson: LessonPage, course: CoursePage | None = None) -> bool:
     """With order enforced, a lesson is locked until the required lessons before it are done."""
     course = course or course_of_lesson(lesson=lesson)

@@ -27,6 +27,7 @@ from .selectors import (
     file_visible_to,
     is_enrolled,
     lesson_is_locked,
+    lesson_neighbours,
     lesson_visible_to,
     member_learning,
     rendition_by_file_name,
@@ -98,6 +99,8 @@ class LessonGate:
     locked: bool = False
     enrolled: bool = False
     preview: bool = False
+    previous_lesson: LessonPage | None = None
+    next_lesson: LessonPage | None = None
 
 
 def lesson_gate(request: HttpRequest, *, lesson: LessonPage) -> LessonGate:
@@ -110,9 +113,12 @@ def lesson_gate(request: HttpRequest, *, lesson: LessonPage) -> LessonGate:
         if not lesson_visible_to(user=request.user, lesson=lesson):
             raise Http404
     course = course_of_lesson(lesson=lesson)
+    previous_lesson, next_lesson = lesson_neighbours(lesson=lesson, course=course)
     return LessonGate(
         answer=None,
         course=course,
+        previous_lesson=previous_lesson,
+        next_lesson=next_lesson,
         locked=not preview and lesson_is_locked(user=request.user, lesson=lesson, course=course),
         enrolled=not preview and is_enrolled(user=request.user, course=course),
         preview=preview,
@@ -138,6 +144,8 @@ def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
             "enrolled": enrolled,
             "lesson_progress": progress,
             "is_done": progress is not None and progress.state == LessonProgress.State.DONE,
+            "previous_lesson": gate.previous_lesson,
+            "next_lesson": gate.next_lesson,
         },
     )
 

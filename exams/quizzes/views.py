@@ -76,6 +76,8 @@ def quiz_lesson_page(request: HttpRequest, *, quiz: QuizLessonPage) -> HttpRespo
             # the grade over attempts, only where the review shows an attempt's score
             "show_result": any(row["show_score"] for row in past),
             "is_done": progress is not None and progress.state == LessonProgress.State.DONE,
+            "previous_lesson": gate.previous_lesson,
+            "next_lesson": gate.next_lesson,
         },
     )
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses.models import LessonPage
-from courses.selectors import course_of_lesson, course_progress, lesson_visible_to
+from courses.selectors import course_of_lesson, lesson_neighbours, lesson_visible_to
 
 from .services import LessonNotDone, reading_lesson_done
 
@@ -29,7 +29,7 @@ def lesson_done(request: HttpRequest, lesson_id: int) -> HttpResponse:
         messages.info(request, _("This lesson was already done."))
     else:
         messages.success(request, _("Lesson done."))
-    progress = course_progress(user=request.user, course=course_of_lesson(lesson=lesson))
-    if not progress.is_complete and progress.next_lesson is not None:
-        return redirect(progress.next_lesson.url)
-    return redirect(progress.course.url)
+    course = course_of_lesson(lesson=lesson)
+    _before, after = lesson_neighbours(lesson=lesson, course=course)
+    # On to the lesson that follows; after the last one, the course page shows what is left.
+    return redirect(after.url if after is not None else course.url)

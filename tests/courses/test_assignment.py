@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cms import roles
 from cms.services import member_create
@@ -247,7 +247,7 @@ class TestDueDates:
     ):
         course = make_course()
         yesterday = date.today() - timedelta(days=1)
-        with pytest.raises(ValidationError) as refused:
+        with translation.override("en"), pytest.raises(ValidationError) as refused:
             assignment_create(
                 course=course, unit=org.east, due_date=yesterday, assigned_by=manager_east
             )

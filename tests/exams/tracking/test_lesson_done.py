@@ -201,3 +201,37 @@ def test_marking_a_lesson_of_another_units_course_done_is_404(client, org, membe
     assert response.status_code == 404
     assert not LessonProgress.objects.filter(user=outsider).exists()
     assert not Enrolment.objects.filter(user=outsider).exists()
+
+
+def test_done_leads_to_the_next_lesson_and_the_last_to_the_course(
+    client, org, member_factory, clock
+):
+    # given a member enrolled in three readings, the first one not done yet
+    member = member_factory(org.branch_a, username="member_nav")
+    course = make_plain_course("Navigation")
+    one = make_lesson(course, "One", estimated_minutes=1)
+    two = make_lesson(course, "Two", estimated_minutes=1)
+    three = make_lesson(course, "Three", estimated_minutes=1)
+    client.force_login(member)
+    client.cookies["django_language"] = "en"
+    client.post(reverse("courses:enrol", args=[course.pk]))
+
+    # every lesson page links the lessons before and after it
+    page = client.get(two.url)
+    assert (page.context["previous_lesson"].pk, page.context["next_lesson"].pk) == (
+        one.pk,
+        three.pk,
+    )
+    html = page.content.decode()
+    assert f'href="{one.url}" rel="prev"' in html and f'href="{three.url}" rel="next"' in html
+    first = client.get(one.url)
+    assert first.context["previous_lesson"] is None and first.context["next_lesson"].pk == two.pk
+
+    # "done" on the last lesson goes to the course page, not back to the unfinished first
+    read(clock, Tab(member, three), 60)
+    response, _messages = done(client, three)
+    assert response["Location"] == course.url
+    # and on a middle lesson, to the lesson after it
+    read(clock, Tab(member, two), 60)
+    response, _messages = done(client, two)
+    assert response["Location"] == three.url
