@@ -170,7 +170,7 @@ def _stream_duration(stream: dict) -> float | None:
         value = float(stream.get("duration") or 0)
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _rotation(stream: dict) -> int:
@@ -180,7 +180,7 @@ def _rotation(stream: dict) -> int:
             rotate = side["rotation"]
     try:
         return abs(int(float(rotate or 0))) % 180
-    except ValueError:
+    except (ValueError, OverflowError):  # "nan", "inf": the tag is the file's own text
         return 0
 
 
@@ -219,8 +219,10 @@ def probe_media(path: str) -> ProbeResult:
         duration = float(fmt.get("duration") or 0)
     except ValueError:
         duration = 0.0
+    if not math.isfinite(duration):  # "nan", "inf": no length known
+        duration = 0.0
     if duration <= 0:
-        durations = [float(s["duration"]) for s in videos + audios if s.get("duration")]
+        durations = [_stream_duration(s) or 0.0 for s in videos + audios]
         duration = max(durations, default=0.0)
     if duration <= 0.05:
         raise ProbeError(_("The file has no duration (it is empty or its length is unknown)."))

@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Turns a view's lost database connection into a 503 (any place sees a view's errors;
+    # the 503 still passes out through the middleware above for its headers and cookies).
+    "cms.database_unavailable.DatabaseUnavailableMiddleware",
     # Last: turns a login refused for a locked account or address into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -163,7 +166,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections persist for 60 s; the health check makes a request that finds one broken
+# (database restarted between requests) reconnect instead of failing.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded set-up shares one file between the web server and the worker.
     DATABASES["default"]["OPTIONS"] = {

@@ -189,11 +189,15 @@ def _read_usernames(*, content: bytes, filename: str) -> list[tuple[int, str]]:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a bad file
             raise ValidationError(_("This is not a readable XLSX file.")) from exc
-        sheet = workbook.active
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            value = values[0] if values else None
-            rows.append((number, "" if value is None else str(value).strip()))
-        workbook.close()
+        try:
+            # Read-only sheets are parsed while iterating: a damaged sheet fails here.
+            for number, values in enumerate(workbook.active.iter_rows(values_only=True), 1):
+                value = values[0] if values else None
+                rows.append((number, "" if value is None else str(value).strip()))
+        except Exception as exc:
+            raise ValidationError(_("This is not a readable XLSX file.")) from exc
+        finally:
+            workbook.close()
     elif name.endswith((".csv", ".txt")):
         try:
             text = content.decode("utf-8-sig")
@@ -202,8 +206,14 @@ def _read_usernames(*, content: bytes, filename: str) -> list[tuple[int, str]]:
                 text = content.decode("gb18030")
             except UnicodeDecodeError as exc:
                 raise ValidationError(_("The file is neither UTF-8 nor GB18030 text.")) from exc
-        for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
-            rows.append((number, values[0].strip() if values else ""))
+        if "\x00" in text:  # not text, and no database column takes it
+            raise ValidationError(_("This is not a readable CSV file."))
+        try:
+            # newline="": a lone carriage return ends a line instead of breaking the reader.
+            for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
+                rows.append((number, values[0].strip() if values else ""))
+        except csv.Error as exc:  # a field over the csv module's limit, a stray quote
+            raise ValidationError(_("This is not a readable CSV file.")) from exc
     else:
         raise ValidationError(_("Upload a .csv or .xlsx file."))
     if rows and rows[0][1].lower() in {"username", "user", "用户名"}:

@@ -53,10 +53,15 @@ def decode_text(data: bytes) -> str:
     for binary data."""
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:4096]:
+        else:
+            if "\x00" in text:
+                raise FormatError(_("This is not a text file."))
+            return text
+    # Anywhere in the file, not only at its start: no database text column takes a NUL.
+    if b"\x00" in data:
         raise FormatError(_("This is not a text file."))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
