@@ -43,6 +43,15 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: ids come back after a rollback, so an answer
+    cached for (member 5, video 3) by one test must not answer the next test's member 5."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _migration_data_after_flush(request):
     """Transactional tests start from the rows the data migrations made, as the others do."""
     marker = request.node.get_closest_marker("django_db")
