@@ -109,13 +109,10 @@ def _broker_reachable() -> bool:
         return False
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, settings):
-    """A real ``celery worker`` process on the configured broker and the test database.
-
-    Skips where no broker answers. Tasks sent by the test go through the broker for
-    real: eager mode is switched off for the test's duration.
-    """
+def real_worker(settings, *, pool: list[str], log_name: str, stop_timeout: float):
+    """Run a real ``celery worker`` process on the configured broker and the test database
+    while the generator is suspended; skip (or fail under REQUIRE_WORKER_TESTS) where no
+    broker answers. Eager mode is off meanwhile, so tasks go through the broker for real."""
     from cms.celery import app
 
     if not _broker_reachable():
@@ -131,30 +128,13 @@ def celery_worker_process(transactional_db, settings):
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
+    log_path = ROOT / "var" / f"{log_name}-{os.getpid()}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cms",
-            "worker",
-            "-Q",
-            "default,media",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        [sys.executable, "-m", "celery", "-A", "cms", "worker", "-Q", "default,media",
+         *pool, "--without-gossip", "--without-mingle", "-l", "info"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -170,10 +150,18 @@ def celery_worker_process(transactional_db, settings):
         app.conf.task_always_eager = True
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real ``celery worker`` (solo pool) on the configured broker and the test database."""
+    yield from real_worker(
+        settings, pool=["--pool", "solo"], log_name="test-worker", stop_timeout=20
+    )
 
 
 def wait_for(predicate, timeout: float = 60, interval: float = 0.2):

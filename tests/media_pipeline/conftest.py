@@ -90,51 +90,12 @@ def make_video(db, settings, tmp_path):
 @pytest.fixture
 def prefork_worker(transactional_db, settings):
     """A real ``celery worker`` with one prefork child, as in production: the task runs in
-    the child, and the parent re-delivers it if the child is killed. Same pattern as
-    ``tests/conftest.py::celery_worker_process`` (skips where no broker answers)."""
-    import sys
-    import time
+    the child, and the parent re-delivers it if the child is killed."""
+    from tests.conftest import real_worker
 
-    from cms.celery import app
-    from tests.conftest import ROOT, _broker_reachable, _worker_database_url
-
-    if not _broker_reachable():
-        if os.environ.get("REQUIRE_WORKER_TESTS"):
-            pytest.fail("REQUIRE_WORKER_TESTS is set but no Celery broker answers")
-        pytest.skip("no Celery broker reachable")
-    app.conf.task_always_eager = False
-    app.control.purge()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-        "DATABASE_URL": _worker_database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log_path = ROOT / "var" / f"test-prefork-worker-{os.getpid()}.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cms", "worker", "-Q", "default,media",
-         "--pool", "prefork", "-c", "1", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-l", "info"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"worker exited early; see {log.name}")
-            if "ready." in log_path.read_text():
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("worker did not become ready in 60 s")
-        yield proc
-    finally:
-        app.conf.task_always_eager = True
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    yield from real_worker(
+        settings,
+        pool=["--pool", "prefork", "-c", "1", "--without-heartbeat"],
+        log_name="test-prefork-worker",
+        stop_timeout=30,
+    )
