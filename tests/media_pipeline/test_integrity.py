@@ -163,9 +163,16 @@ class TestTranscode:
         assert short == {"240p", "download.mp4"}
 
 
+@pytest.fixture
+def own_media_root(settings, tmp_path):
+    """A media folder of this test's own, set before the worker starts (which is handed
+    it): the session's folder keeps earlier tests' ladders under reused video ids."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.mark.worker
 def test_a_truncated_upload_fails_on_the_real_worker(
-    celery_worker_process, lecture, client, tmp_path
+    own_media_root, celery_worker_process, lecture, client, tmp_path
 ):
     # given a superuser uploading, through the admin, a file whose tail was lost
     ensure_root_collection()
