@@ -272,14 +272,19 @@ AXES_RESET_ON_SUCCESS = False  # a success would also clear the address's count
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every operation's error answers too (cms/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "cms.api_schema.PlatformAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every refusal in the one error shape {"detail", "errors"} (cms/api_contract.py).
+    "EXCEPTION_HANDLER": "cms.api_contract.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Training platform API",
     "VERSION": "1.0.0",
     # Only our own API; Wagtail's internal admin API is not part of the contract.
     "PREPROCESSING_HOOKS": ["cms.api_schema.only_platform_api"],
+    # The ids in our API's paths (cms.api_contract.ObjectIdConverter: at most 18 digits).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
     # Swagger UI at /api/docs/ with its assets served from our static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_contract import ErrorSerializer
+from cms.api_contract import error_answers
 
 from . import selectors
 from .models import Attempt
@@ -52,12 +52,9 @@ MAX_BODY_BYTES = 256 * 1024
 
 PAGE_FIELDS = ("page", "page_count", "navigation", "remaining_seconds", "deadline", "server_time")
 
-ERRORS = {
-    400: ErrorSerializer,
-    403: ErrorSerializer,
-    404: ErrorSerializer,
-    409: ErrorSerializer,
-}
+# 400 and 409: the attempt service's refusals (``AttemptRefused``), on every operation;
+# 403 and 404 come with every operation's authentication and path (cms.api_schema).
+ERRORS = error_answers(400, 409)
 
 
 class QuizJSONParser(parsers.JSONParser):

@@ -24,7 +24,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_contract import ErrorSerializer
 from cms.models import MemberProfile, Unit
 
 from .course_report import course_report, report_course
@@ -51,7 +50,8 @@ from .serializers import (
     UnitSerializer,
 )
 
-ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# 400 (a bad parameter), 403 and 404: documented for each operation by cms.api_schema.
+ERRORS: dict = {}
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 
 
@@ -81,6 +81,9 @@ class MayReadReports(permissions.BasePermission):
 
 class ReportsApiView(APIView):
     permission_classes = [permissions.IsAuthenticated, MayReadReports]
+    # The parameters are read by Django forms, where "?year=" is "no year" (the report
+    # screens' links send empty fields): documented as allowEmptyValue (cms.api_schema).
+    blank_query_is_absent = True
 
     def bad_request(self, form: forms.Form) -> Response:
         errors = {
@@ -115,7 +118,14 @@ class OverviewQuery(ReportFilterForm):
 class MembersQuery(ReportFilterForm):
     page = forms.IntegerField(min_value=1, max_value=10**6, required=False)
     page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
-    behind = forms.BooleanField(required=False)
+    # A boolean as the schema says ("true"/"false", or "1"/"0"), not Django's BooleanField,
+    # which reads anything but "false" and "0" as true.
+    behind = forms.TypedChoiceField(
+        choices=[(value, value) for value in ("true", "false", "1", "0")],
+        coerce=lambda value: value in ("true", "1"),
+        required=False,
+        empty_value=False,
+    )
 
 
 class UnitQuery(forms.Form):

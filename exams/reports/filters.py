@@ -16,6 +16,18 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice by id that refuses a value no id can be ("-1", 25 digits) as an invalid
+    choice: Django's looks it up, and SQLite's driver raised OverflowError, a 500."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (str(value).isdigit() and len(str(value)) <= 18):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     """Hours and required courses are counted within ``date_from``–``date_to`` (inside
@@ -64,13 +76,13 @@ class ReportFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False)
     date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False)
-    course = forms.ModelChoiceField(
+    course = IdChoiceField(
         label=_("Course"),
         queryset=CoursePage.objects.live().order_by("title"),
         required=False,
         empty_label=_("All courses"),
     )
-    topic = forms.ModelChoiceField(
+    topic = IdChoiceField(
         label=_("Topic"),
         queryset=Topic.objects.order_by("name"),
         required=False,

@@ -188,8 +188,6 @@ ADMIN_REFUSED = roles("denied", anonymous="login", member_a="login", member_b="l
 API_MANAGERS = roles("ok", anonymous="login", member_a="denied", member_b="denied")
 API_MANAGERS["trainer"] = "denied"
 API_SCOPED = _with(API_MANAGERS, manager_b="missing")
-#: Any signed-in user sending an empty body where a field is required.
-SIGNED_IN_BAD = roles("bad", anonymous="login")
 
 
 def post_only(profile: Mapping[str, str]) -> dict[str, str]:
@@ -297,7 +295,8 @@ ENTRIES: list[Entry] = [
     one("exams_api:heartbeats", roles("denied", anonymous="login"), method="POST", api=True),
     one("exams_api:heartbeats", roles("method"), api=True),
     one("exams_api:preferences", SIGNED_IN, api=True),
-    one("exams_api:preferences", SIGNED_IN_BAD, method="PATCH", api=True),
+    # A PATCH changes what it sends: an empty one is let in and changes nothing.
+    one("exams_api:preferences", SIGNED_IN, method="PATCH", api=True),
     one("exams_api:ping", SIGNED_IN, api=True),
     # Polled by the admin's media listing; answers only about videos the user may manage.
     api_each(
@@ -333,6 +332,21 @@ ENTRIES: list[Entry] = [
     api_each("reports_api:course", course, expect=API_SCOPED, query="unit={s.unit.pk}"),
     api_each("reports_api:quiz", quiz, expect=API_SCOPED, query="unit={s.unit.pk}"),
     api_each("reports_api:member_record", member_user, expect=API_SCOPED),
+    # An /api/ path that names no endpoint (an id the converter refuses): a JSON 404 for all.
+    one(
+        "api-not-found",
+        roles("missing"),
+        lambda w, s: f"/api/v1/quizzes/-{s.quiz.pk}/attempts/",
+        api=True,
+    ),
+    one(
+        "api-not-found",
+        roles("missing"),
+        lambda w, s: f"/api/v1/quizzes/-{s.quiz.pk}/attempts/",
+        method="POST",
+        label="post",
+        api=True,
+    ),
     # ---- site: members' pages ------------------------------------------------------------
     one("login", roles("ok")),  # the site's login page (signed-in users are sent on)
     one("courses:my_learning", SIGNED_IN, leaks="course"),
