@@ -611,6 +611,11 @@ class CourseReviewTask(AbstractGroupApprovalTask):
         if obj.live_revision_id:
             revisions = revisions.filter(pk__gt=obj.live_revision_id)
         ids.update(revisions.values_list("user_id", flat=True))
+        specific = obj.specific
+        if isinstance(specific, CoursePage):
+            from .review import course_review_authors
+
+            ids.update(course_review_authors(course=specific))  # its lessons go live with it
         ids.discard(None)
         return ids
 
@@ -636,10 +641,19 @@ class CourseReviewTask(AbstractGroupApprovalTask):
             raise PermissionDenied
         if action_name != "approve":
             return super().on_action(task_state, user, action_name, **kwargs)
-        problems = page_credit_errors(page=obj.get_latest_revision_as_object())
+        from .review import course_review_errors, lesson_review_errors
+
+        specific = obj.specific
+        credit_errors = page_credit_errors(page=obj.get_latest_revision_as_object())
+        problems = ValidationError(credit_errors).messages if credit_errors else []
+        if isinstance(specific, CoursePage):
+            problems += course_review_errors(course=specific)
+        elif isinstance(specific, LessonPage):
+            problems += lesson_review_errors(lesson=specific)
         if problems:
-            # Refused with the reason, which the authors read in the workflow history.
-            task_state.reject(user=user, comment=" ".join(ValidationError(problems).messages))
+            # Refused with the reason, which the authors read in the workflow history; all or
+            # nothing: neither the course nor any of its lessons goes live.
+            task_state.reject(user=user, comment=" ".join(problems))
             return None
         task_state.approve(user=user, update=False, **kwargs)  # logged with the approver
         workflow_state = task_state.workflow_state
@@ -652,8 +666,14 @@ class CourseReviewTask(AbstractGroupApprovalTask):
 
 def _workflow_publish_approved(*, workflow_state: WorkflowState, user: AbstractBaseUser) -> None:
     """``WorkflowState.finish`` where the approval, not a publish permission, allows publishing."""
+    from .review import course_review_publish_lessons
+
     workflow_state.status = WorkflowState.STATUS_APPROVED
     workflow_state.save(update_fields=["status"])
-    revision = workflow_state.content_object.get_latest_revision()
+    page = workflow_state.content_object.specific
+    if isinstance(page, CoursePage):
+        # Lessons first: the course is never live with draft lessons, not even in between.
+        course_review_publish_lessons(course=page, user=user)
+    revision = page.get_latest_revision()
     revision.publish(user=user, skip_permission_checks=True)  # logged as published by the approver
     workflow_approved.send(sender=WorkflowState, instance=workflow_state, user=user)

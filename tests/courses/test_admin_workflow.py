@@ -68,6 +68,19 @@ class TestTrainer:
         assert state.workflow.name == "课程审核"
         assert state.status == WorkflowState.STATUS_IN_PROGRESS
 
+        # and the lesson they write under it, saved as a draft, is under review with it
+        lesson = client.post(
+            reverse("wagtailadmin_pages:add", args=("courses", "lessonpage", course.pk)),
+            {
+                "title": "第一课",
+                "slug": "first",
+                "body-count": "0",
+                "estimated_minutes": "20",
+                **COMMENTS,
+            },
+        )
+        assert lesson.status_code == 302
+
         # when a manager approves with a comment
         client.force_login(manager)
         task_state = state.current_task_state
@@ -79,10 +92,11 @@ class TestTrainer:
             {"comment": "好"},
         )
 
-        # then the approved version is live
+        # then the approved version is live, with its lesson
         assert response.status_code == 302
         course.refresh_from_db()
         assert course.live
+        assert LessonPage.objects.get(slug="first").live
         state.refresh_from_db()
         assert state.status == WorkflowState.STATUS_APPROVED
 

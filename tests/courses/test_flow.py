@@ -10,7 +10,7 @@ from cms import roles
 from courses.models import CoursePage
 
 from .factories import course_section
-from .test_admin_workflow import add_url, course_form
+from .test_admin_workflow import COMMENTS, add_url, course_form
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,17 @@ def test_trainer_creates_manager_approves_and_assigns_member_sees_it_required(
     )
     course = CoursePage.objects.get(title="基层党建信息化建设")
     assert not course.live
+    # with a lesson, which goes through review with its course
+    client.post(
+        reverse("wagtailadmin_pages:add", args=("courses", "lessonpage", course.pk)),
+        {
+            "title": "第一课",
+            "slug": "first",
+            "body-count": "0",
+            "estimated_minutes": "20",
+            **COMMENTS,
+        },
+    )
 
     # a manager approves it
     client.force_login(manager)
