@@ -1,14 +1,15 @@
 """Reads about courses: what a member may see, find and has done."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 from wagtail.permissions import policy_registry
@@ -32,8 +33,6 @@ from .models import (
 )
 
 User = AbstractBaseUser | AnonymousUser
-
-COVER_FILTER = "fill-320x180|format-webp"
 
 
 def user_sees_every_course(*, user: User) -> bool:
@@ -221,15 +220,9 @@ def catalogue_cards(*, user: User, courses: list[CoursePage] | QuerySet) -> list
 
 
 def catalogue_queryset(courses: QuerySet[CoursePage]) -> QuerySet[CoursePage]:
-    """What a course card needs, fetched with the courses: topic, cover and its rendition."""
-    Rendition = get_image_model().get_rendition_model()
-    return courses.select_related("topic", "cover").prefetch_related(
-        Prefetch(
-            "cover__renditions",
-            queryset=Rendition.objects.filter(filter_spec=COVER_FILTER),
-            to_attr="prefetched_renditions",
-        )
-    )
+    """What a course card needs, fetched with the courses: topic and cover (its renditions
+    come in one query for the whole list, from ``courses.covers``)."""
+    return courses.select_related("topic", "cover")
 
 
 def _required_lesson_counts(
@@ -288,6 +281,18 @@ class CourseProgress:
     required_total: int
     required_done: int
     next_lesson: LessonPage | None
+    # The lesson the member is in: the one last touched and not done, else the next to do.
+    current_lesson: LessonPage | None = None
+    # The lesson whose page shows this outline ("you are here"), if any.
+    here: LessonPage | None = None
+
+    @property
+    def here_number(self) -> int | None:
+        """The 1-based place of ``here`` in the course (None when it is not live)."""
+        if self.here is None:
+            return None
+        numbers = (i for i, row in enumerate(self.lessons, 1) if row.lesson.pk == self.here.pk)
+        return next(numbers, None)
 
     @property
     def is_enrolled(self) -> bool:
@@ -309,14 +314,34 @@ class CourseProgress:
             return Decimal("0")
         return self.enrolment.awarded_hours
 
+    @property
+    def lessons_done(self) -> int:
+        return sum(row.is_done for row in self.lessons)
+
+    def row_of(self, lesson: LessonPage) -> LessonRow | None:
+        return next((row for row in self.lessons if row.lesson.pk == lesson.pk), None)
+
+    def neighbours(self, lesson: LessonPage) -> tuple[LessonPage | None, LessonPage | None]:
+        """The lessons just before and after ``lesson`` (None, None when it is not live)."""
+        index = next((i for i, row in enumerate(self.lessons) if row.lesson.pk == lesson.pk), None)
+        if index is None:
+            return None, None
+        before = self.lessons[index - 1].lesson if index > 0 else None
+        after = self.lessons[index + 1].lesson if index + 1 < len(self.lessons) else None
+        return before, after
+
 
 def course_lessons(*, course: CoursePage) -> QuerySet[LessonPage]:
     """The course's live lessons in order, without their bodies."""
     return LessonPage.objects.live().child_of(course).defer("body").order_by("path")
 
 
-def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
-    """Lessons with their states and locks, progress and next step. Three queries."""
+def course_progress(
+    *, user: User, course: CoursePage, here: LessonPage | None = None
+) -> CourseProgress:
+    """Lessons with their states and locks, progress and next step. Three queries.
+
+    ``here``: the lesson whose page shows the outline."""
     lessons = list(course_lessons(course=course))
     enrolment = None
     progress: dict[int, LessonProgress] = {}
@@ -332,6 +357,8 @@ def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
     blocked = False
     required_total = required_done = 0
     next_lesson = None
+    in_progress = [p for p in progress.values() if p.state == LessonProgress.State.IN_PROGRESS]
+    latest = max(in_progress, key=lambda p: (p.updated_at, p.pk), default=None)
     for lesson in lessons:
         p = progress.get(lesson.pk)
         state = p.state if p else LessonProgress.State.NOT_STARTED
@@ -351,7 +378,17 @@ def course_progress(*, user: User, course: CoursePage) -> CourseProgress:
                 blocked = True
         if next_lesson is None and not done:
             next_lesson = lesson
-    return CourseProgress(course, enrolment, rows, required_total, required_done, next_lesson)
+    current = next((r.lesson for r in rows if latest and r.lesson.pk == latest.lesson_id), None)
+    return CourseProgress(
+        course,
+        enrolment,
+        rows,
+        required_total,
+        required_done,
+        next_lesson,
+        current_lesson=current or next_lesson,
+        here=here,
+    )
 
 
 def lesson_neighbours(
@@ -450,6 +487,136 @@ def member_learning(*, user: User, today: date | None = None) -> MemberLearning:
     learning.required.sort(key=lambda r: (r.enrolment.due_date or date.max, r.course.title))
     learning.completed.sort(key=lambda r: r.enrolment.completed_at, reverse=True)
     return learning
+
+
+# --- continue learning ---------------------------------------------------------
+
+# Higher layers (exams.tracking: the watch log) tell what a member did in lessons through
+# this hook, since courses may not import them: ``fn(*, user, limit) -> Iterable[
+# LessonActivity]``, most recent first, lessons not completed in that log only.
+LESSON_ACTIVITY_HOOK = "lesson_activity_for_member"
+ACTIVITY_WINDOW = 50  # recent lessons looked at; members rarely have more open at once
+MAX_START_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class LessonActivity:
+    lesson_id: int
+    position_seconds: float
+    duration_seconds: float  # 0: no media (a reading)
+    covered_seconds: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ContinueRow:
+    lesson: LessonPage
+    course: CoursePage
+    position_seconds: int
+    percent: int | None  # share of the video watched; None for a reading
+    at: datetime
+
+    @property
+    def position_label(self) -> str:
+        if not self.position_seconds:
+            return ""
+        return "{}:{:02d}".format(*divmod(self.position_seconds, 60))
+
+    @property
+    def url(self) -> str:
+        """The lesson, at the position reached in its video (``?t=`` the player honours)."""
+        if self.percent is None or not self.position_seconds:
+            return self.lesson.url
+        return f"{self.lesson.url}?t={self.position_seconds}"
+
+
+def start_seconds_from(value: str | None) -> int | None:
+    """A ``?t=`` start position: whole seconds in [0, 24 h), or None for anything else."""
+    try:
+        seconds = float((value or "").strip())
+    except ValueError:
+        return None
+    if not 0 <= seconds < MAX_START_SECONDS:  # also refuses nan and inf
+        return None
+    return int(seconds)
+
+
+def _lesson_activity(*, user: User) -> dict[int, LessonActivity]:
+    activity: dict[int, LessonActivity] = {}
+    for provider in hooks.get_hooks(LESSON_ACTIVITY_HOOK):
+        for item in provider(user=user, limit=ACTIVITY_WINDOW):
+            known = activity.get(item.lesson_id)
+            if known is None or item.at > known.at:
+                activity[item.lesson_id] = item
+    return activity
+
+
+def continue_learning(*, user: User, limit: int = 3) -> list[ContinueRow]:
+    """The lessons a member is really in, one per course they have not completed, most
+    recent first: the watch log's position in a video or time in a reading (through
+    ``LESSON_ACTIVITY_HOOK``), or a lesson opened and not done. Only live lessons of
+    courses the member may still see; a done lesson never shows."""
+    if not user.is_authenticated or limit <= 0:
+        return []
+    activity = _lesson_activity(user=user)
+    mine = LessonProgress.objects.filter(user=user)
+    # lessons opened and not done, the most recent first; and every lesson of the watch log,
+    # whose own state may say done
+    opened = mine.filter(state=LessonProgress.State.IN_PROGRESS).order_by("-updated_at")
+    progress = {p.lesson_id: p for p in opened[:ACTIVITY_WINDOW]}
+    progress |= {p.lesson_id: p for p in mine.filter(lesson_id__in=list(activity))}
+    candidates = {
+        lesson_id
+        for lesson_id in set(activity) | set(progress)
+        if lesson_id not in progress or progress[lesson_id].state != LessonProgress.State.DONE
+    }
+    if not candidates:
+        return []
+    step = Page.steplen
+    lessons = list(LessonPage.objects.live().filter(pk__in=candidates).defer("body"))
+    courses = {
+        c.path: c
+        for c in courses_visible_to(user=user).filter(
+            path__in={lesson.path[:-step] for lesson in lessons}
+        )
+    }
+    completed = set(
+        Enrolment.objects.filter(
+            user=user, course__in=[c.pk for c in courses.values()], completed_at__isnull=False
+        ).values_list("course_id", flat=True)
+    )
+    latest: dict[int, ContinueRow] = {}  # per course
+    for lesson in lessons:
+        course = courses.get(lesson.path[:-step])
+        if course is None or course.pk in completed:
+            continue
+        row = _continue_row(
+            lesson=lesson,
+            course=course,
+            activity=activity.get(lesson.pk),
+            progress=progress.get(lesson.pk),
+        )
+        known = latest.get(course.pk)
+        if known is None or (row.at, row.lesson.path) > (known.at, known.lesson.path):
+            latest[course.pk] = row
+    return sorted(latest.values(), key=lambda r: r.at, reverse=True)[:limit]
+
+
+def _continue_row(
+    *,
+    lesson: LessonPage,
+    course: CoursePage,
+    activity: LessonActivity | None,
+    progress: LessonProgress | None,
+) -> ContinueRow:
+    times = [t for t in (activity and activity.at, progress and progress.updated_at) if t]
+    if activity is not None and activity.duration_seconds > 0:
+        position = min(activity.position_seconds, activity.duration_seconds)
+        percent = min(100, round(100 * activity.covered_seconds / activity.duration_seconds))
+    else:
+        position = progress.last_position_seconds if progress is not None else 0
+        percent = None
+    return ContinueRow(lesson, course, int(position), percent, max(times))
 
 
 # --- assignments ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .models import CourseIndexPage, CoursePage, LessonPage, LessonProgress, Topic
 from .selectors import (
+    CourseProgress,
     catalogue_cards,
     catalogue_queryset,
     catalogue_search,
@@ -25,12 +26,10 @@ from .selectors import (
     course_progress,
     course_visible_to,
     file_visible_to,
-    is_enrolled,
-    lesson_is_locked,
-    lesson_neighbours,
     lesson_visible_to,
     member_learning,
     rendition_by_file_name,
+    start_seconds_from,
 )
 from .services import EnrolmentError, enrolment_create, lesson_progress_record
 
@@ -101,6 +100,8 @@ class LessonGate:
     preview: bool = False
     previous_lesson: LessonPage | None = None
     next_lesson: LessonPage | None = None
+    # The course's lessons with the member's states, for the outline on the page.
+    outline: CourseProgress | None = None
 
 
 def lesson_gate(request: HttpRequest, *, lesson: LessonPage) -> LessonGate:
@@ -113,15 +114,21 @@ def lesson_gate(request: HttpRequest, *, lesson: LessonPage) -> LessonGate:
         if not lesson_visible_to(user=request.user, lesson=lesson):
             raise Http404
     course = course_of_lesson(lesson=lesson)
-    previous_lesson, next_lesson = lesson_neighbours(lesson=lesson, course=course)
+    # One read of the course's lessons and the member's states serves the neighbours, the
+    # lock and the outline alike.
+    outline = course_progress(user=request.user, course=course, here=lesson)
+    previous_lesson, next_lesson = outline.neighbours(lesson)
+    row = outline.row_of(lesson)  # None only in a preview of a lesson not live yet
+    locked = row is not None and row.locked
     return LessonGate(
         answer=None,
         course=course,
         previous_lesson=previous_lesson,
         next_lesson=next_lesson,
-        locked=not preview and lesson_is_locked(user=request.user, lesson=lesson, course=course),
-        enrolled=not preview and is_enrolled(user=request.user, course=course),
+        locked=not preview and locked,
+        enrolled=not preview and outline.is_enrolled,
         preview=preview,
+        outline=outline,
     )
 
 
@@ -133,6 +140,9 @@ def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
     progress = None
     if enrolled and not locked:
         progress = lesson_progress_record(user=request.user, lesson=lesson)
+        row = gate.outline.row_of(lesson) if gate.outline else None
+        if row is not None:  # opening it just now started it: the outline says so
+            row.state = progress.state
     return TemplateResponse(
         request,
         "courses/lesson_page.html",
@@ -146,6 +156,9 @@ def lesson_page(request: HttpRequest, *, lesson: LessonPage) -> HttpResponse:
             "is_done": progress is not None and progress.state == LessonProgress.State.DONE,
             "previous_lesson": gate.previous_lesson,
             "next_lesson": gate.next_lesson,
+            "outline": gate.outline,
+            # ``?t=`` from "continue learning": where the player starts (bad values ignored)
+            "start_seconds": start_seconds_from(request.GET.get("t")),
         },
     )
 

@@ -78,6 +78,7 @@ def quiz_lesson_page(request: HttpRequest, *, quiz: QuizLessonPage) -> HttpRespo
             "is_done": progress is not None and progress.state == LessonProgress.State.DONE,
             "previous_lesson": gate.previous_lesson,
             "next_lesson": gate.next_lesson,
+            "outline": gate.outline,
         },
     )
 

@@ -15,14 +15,15 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from cms.selectors import member_yearly_target
-from courses.selectors import member_learning
-from exams.tracking.selectors import recent_watch_summaries
+from courses.selectors import continue_learning, member_learning
 
 from ..selectors import member_hours_by_month, member_year_hours
 
 register = template.Library()
 
-CHART_HEIGHT = 44  # of the SVG's 60 user units; the rest is for the month labels
+CHART_TOP = 10  # user units above the bars, for the value over the highest one
+CHART_HEIGHT = 44  # the tallest bar; below the bars, the month numbers
+CHART_VIEW_HEIGHT = 66
 BAR_STEP = 20
 BAR_WIDTH = 14
 DUE_LIMIT = 5
@@ -41,7 +42,8 @@ def _months(hours: list[Decimal]) -> list[dict[str, Any]]:
                 "hours": value,
                 "x": index * BAR_STEP + (BAR_STEP - BAR_WIDTH) // 2,
                 "label_x": index * BAR_STEP + BAR_STEP // 2,
-                "y": round(CHART_HEIGHT - height, 1),
+                "y": round(CHART_TOP + CHART_HEIGHT - height, 1),
+                "value_y": round(CHART_TOP + CHART_HEIGHT - height - 2, 1),
                 "height": height,
             }
         )
@@ -53,22 +55,6 @@ def _courses_due(context: template.Context, user: Any) -> list[Any]:
     if learning is None:
         learning = member_learning(user=user)
     return [row for row in learning.required if row.enrolment.due_date][:DUE_LIMIT]
-
-
-def _resume_rows(user: Any) -> list[dict[str, Any]]:
-    rows = []
-    for summary in recent_watch_summaries(user=user, limit=RESUME_LIMIT):
-        if summary.completed_at is not None:
-            continue
-        rows.append(
-            {
-                "lesson": summary.lesson,
-                "position": "{}:{:02d}".format(*divmod(int(summary.last_position), 60)),
-                # A reading lesson has no position to show.
-                "percent": round(100 * summary.coverage_ratio) if summary.duration else None,
-            }
-        )
-    return rows
 
 
 @register.inclusion_tag("exams/includes/hours_dashboard.html", takes_context=True)
@@ -88,8 +74,10 @@ def hours_dashboard(context: template.Context, year: int | None = None) -> dict[
         "percent": percent,
         "months": _months(by_month),
         "chart_width": 12 * BAR_STEP,
+        "chart_height": CHART_VIEW_HEIGHT,
         "has_hours": any(by_month),
         "due": _courses_due(context, user),
         "today": timezone.localdate(),
-        "resume": _resume_rows(user),
+        # the lessons really in progress, with their courses (courses.selectors)
+        "resume": continue_learning(user=user, limit=RESUME_LIMIT),
     }
