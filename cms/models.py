@@ -1,24 +1,158 @@
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from modelcluster.fields import ParentalManyToManyField
 from treebeard.mp_tree import MP_Node
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
+from .blocks import HomeBodyBlock
+from .home_banner import banner_response
+from .home_panels import member_panels
+from .notice_forms import NoticePageForm
+from .notice_review import NoticeReviewMixin
 
-class HomePage(Page):
+
+class HomePage(RoutablePageMixin, Page):
+    """The portal: blocks editors arrange, and for a signed-in member their own strip
+    (panels that higher layers register as ``cms.home_panels.MEMBER_PANELS_HOOK``)."""
+
     intro = RichTextField(_("introduction"), blank=True)
+    body = StreamField(HomeBodyBlock(), verbose_name=_("body"), blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     max_count = 1
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["member_panels"] = member_panels(request=request)
+        context["strip_in_body"] = any(block.block_type == "member_strip" for block in self.body)
+        return context
+
+    @path("banner/<int:image_id>/", name="banner")
+    def banner(self, request, image_id: int):
+        """A banner of this page, to anyone who may see the page: image renditions are
+        otherwise served only to a course's audience (``courses_files:image``)."""
+        return banner_response(page=self, image_id=image_id)
+
+
+class NoticeIndexPage(Page):
+    """The notices: members see those meant for them (``cms.notices``)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NoticePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("notice section")
+        verbose_name_plural = _("notice sections")
+
+    def get_context(self, request, *args, **kwargs):
+        from .notices import notices_visible_to
+
+        context = super().get_context(request, *args, **kwargs)
+        context["notices"] = notices_visible_to(user=request.user)[:50]
+        return context
+
+
+class NoticePage(Page):
+    """A notice for everyone, or for the members of some units and the units below them."""
+
+    date = models.DateField(_("date"), default=timezone.localdate)
+    pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Pinned notices come first.")
+    )
+    expires = models.DateField(
+        _("expires"),
+        null=True,
+        blank=True,
+        help_text=_("From the day after this date members no longer see the notice."),
+    )
+    body = RichTextField(_("body"))
+    audience_units = ParentalManyToManyField(
+        "cms.Unit",
+        verbose_name=_("audience units"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Members of these units and of every unit below them see the notice. "
+            "Leave empty for everyone (administrators only)."
+        ),
+    )
+
+    base_form_class = NoticePageForm
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("date"), FieldPanel("expires"), FieldPanel("pinned")],
+            heading=pgettext_lazy("notice", "Publication"),
+        ),
+        FieldPanel("body"),
+        FieldPanel("audience_units", widget=forms.CheckboxSelectMultiple),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+    parent_page_types = ["cms.NoticeIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-pinned", "-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires__isnull=True) | models.Q(expires__gte=models.F("date")),
+                name="notice_expires_not_before_date",
+            )
+        ]
+
+    def serve(self, request, *args, **kwargs):
+        from .notices import notice_visible_to
+
+        if not notice_visible_to(user=request.user, notice=self):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        """Editors preview a notice whatever its audience or dates, but only a notice of
+        their own subtree (a draft of another branch's is not theirs to read)."""
+        from .notices import notice_in_scope
+
+        if not notice_in_scope(user=request.user, notice=self):
+            raise Http404
+        return super().serve(request)
+
+
+class NoticeReviewTask(NoticeReviewMixin, AbstractGroupApprovalTask):
+    """The step of the notice review: a manager above every unit the notice is for, who
+    did not write it, approves; the approval publishes it (nobody holds the publish
+    permission on notices)."""
+
+    class Meta:
+        verbose_name = _("notice review task")
+        verbose_name_plural = _("notice review tasks")
+
+    @transaction.atomic
+    def on_action(self, task_state, user, action_name, **kwargs):
+        return self.review_action(task_state, user, action_name, **kwargs)
 
 
 class Unit(index.Indexed, MP_Node):

@@ -25,6 +25,7 @@ DATA_MIGRATIONS = [
     ("cms.migrations.0004_grant_organisation_roles_permission", "create"),
     ("courses.migrations.0004_course_review_task_approves_and_publishes", "forward"),
     ("exams.quizzes.migrations.0002_trainers_manage_question_bank", "grant"),
+    ("cms.migrations.0006_notice_section_review_workflow_manager_permissions", "forward"),
 ]
 
 

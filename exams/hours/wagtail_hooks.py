@@ -2,14 +2,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from cms.home_panels import MEMBER_PANELS_HOOK, HomePanel
+from cms.selectors import member_yearly_target
+
 from .admin_views import study_sessions as views
 from .models import StudySession
 from .rules import rules_current
-from .selectors import study_sessions_visible_to
+from .selectors import member_year_hours, study_sessions_visible_to
 from .services import audit
 
 
@@ -79,3 +84,24 @@ def course_credit_within_ceiling(*, course, credit_hours, **_kwargs) -> None:
             code="credit_above_ceiling",
             params={"max": ceiling, "hours": credit_hours},
         )
+
+
+@hooks.register(MEMBER_PANELS_HOOK, order=10)
+def home_hours_panel(request) -> HomePanel | None:
+    """The home page's strip: this year's credited hours against the member's target (the
+    figures of "My learning", from the same selectors)."""
+    year = timezone.localdate().year
+    hours = member_year_hours(user=request.user, year=year)
+    target = member_yearly_target(user=request.user)
+    return HomePanel(
+        title=gettext("Study hours in %(year)s") % {"year": year},
+        template="cms/panels/progress.html",
+        context={
+            "value": hours,
+            "target": target,
+            "percent": min(100, round(100 * hours / target)) if target else 100,
+            "unit": pgettext("hours unit", "h"),
+        },
+        link=reverse("courses:my_learning"),
+        link_label=gettext("My learning"),
+    )

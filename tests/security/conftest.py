@@ -34,6 +34,7 @@ from wagtail.log_actions import log
 from wagtail.models import ReferenceIndex
 
 from cms import roles
+from cms.models import HomePage, NoticeIndexPage, NoticePage
 from courses.models import CourseAssignment, CourseIndexPage, Topic
 from courses.services import enrolment_create
 from exams.hours.services.attendance import study_session_create
@@ -130,6 +131,10 @@ def _side(w: SimpleNamespace, side: str) -> SimpleNamespace:
     export.save()
     for instance in (unit, member.profile, session):
         log(instance=instance, action="wagtail.edit", user=manager)
+    notice = NoticePage(title=f"Notice {mark}", slug=f"notice-{side.lower()}", body="<p>x</p>")
+    w.notices.add_child(instance=notice)
+    notice.audience_units.set([unit])
+    notice.save()
 
     return SimpleNamespace(
         mark=mark,
@@ -155,6 +160,7 @@ def _side(w: SimpleNamespace, side: str) -> SimpleNamespace:
         subscription=subscription,
         unsubscribe_token=unsubscribe_token(subscription=subscription),
         export=export,
+        notice=notice,
     )
 
 
@@ -173,6 +179,15 @@ def build_world() -> SimpleNamespace:
     w.essay_question = make_question(qspec.ESSAY, category=w.category)
     w.topic = Topic.objects.create(name="Matrix topic", slug="matrix-topic")
     w.open_course = make_course("Course for everyone")
+    # The home page shows a banner and the notices each role may read (cms.blocks).
+    w.notices = NoticeIndexPage.objects.get(slug="notices")
+    w.banner_image = Image.objects.create(title="Banner", file=get_test_image_file())
+    home = HomePage.objects.get()
+    home.body = [
+        ("banner", {"image": w.banner_image, "heading": "Banner", "text": "", "link": None}),
+        ("notices", {"heading": "Notices", "count": 10}),
+    ]
+    home.save_revision().publish()
     w.A = _side(w, "A")
     w.B = _side(w, "B")
     w.district_session = study_session_create(

@@ -160,9 +160,12 @@ AUDIENCE = roles(
 )
 #: A handout or an image of course A: its audience, and whoever may choose the file in the
 #: admin (``courses.selectors.file_visible_to``): trainers, and every manager, who reviews
-#: and edits courses for the whole organisation (see the report: that managers may choose
-#: files comes from Wagtail's own migrations, not ours).
+#: and edits courses for the whole organisation (their choose permissions come from our
+#: migration cms 0006, whatever order Wagtail's ran in).
 COURSE_FILE = roles("ok", anonymous="login", member_b="missing")
+#: A notice for branch A (cms.notices): the members of A and the units below it, and
+#: superusers. Neither the district's manager (above A) nor the trainer is in its audience.
+NOTICE = _with(AUDIENCE, trainer="missing")
 #: Member A's own attempt: nobody else, superusers included, gets it through the
 #: member's pages or API.
 OWNER = roles("missing", anonymous="login", member_a="ok")
@@ -257,6 +260,14 @@ def question(w: World, s: Side) -> int:
 
 def category(w: World, s: Side) -> int:
     return w.category.pk
+
+
+def notice(w: World, s: Side) -> int:
+    return s.notice.pk
+
+
+def notices(w: World, s: Side) -> int:
+    return w.notices.pk
 
 
 def topic(w: World, s: Side) -> int:
@@ -384,6 +395,25 @@ ENTRIES: list[Entry] = [
     each("wagtail_serve", lambda w, s: s.course.url, AUDIENCE, label="course"),
     each("wagtail_serve", lambda w, s: s.reading.url, AUDIENCE, label="lesson"),
     each("wagtail_serve", lambda w, s: s.quiz.url, AUDIENCE, label="quiz lesson"),
+    # Notices (cms.notices): the home page and the listing show each role the notices for
+    # its unit and the units above (a trainer of the training centre: neither branch's);
+    # a branch's notice by URL: its members and managers, and superusers; anonymous
+    # visitors are sent to log in. The banner is the home page's own, served to anyone.
+    one("wagtail_serve", roles("ok"), lambda w, s: "/", label="home notices", leaks="unit"),
+    one("wagtail_serve", roles("ok"), lambda w, s: w.notices.url, label="notices", leaks="unit"),
+    each("wagtail_serve", lambda w, s: s.notice.url, NOTICE, label="notice"),
+    one(
+        "wagtail_serve",
+        roles("ok"),
+        lambda w, s: f"/banner/{w.banner_image.pk}/",
+        label="home banner",
+    ),
+    one(
+        "wagtail_serve",
+        roles("missing"),
+        lambda w, s: f"/banner/{s.image.pk}/",
+        label="home banner of a course image",
+    ),
     # ---- site: files ---------------------------------------------------------------------
     # A ladder file behind member A's signed path: member A only, whoever else holds it.
     each(
@@ -730,6 +760,38 @@ ENTRIES: list[Entry] = [
     one("wagtailadmin_pages:history", ADMIN, r("wagtailadmin_pages:history", course)),
     one("wagtailadmin_pages:usage", ADMIN, r("wagtailadmin_pages:usage", course)),
     one("wagtailadmin_pages:search", ADMIN, r("wagtailadmin_pages:search", query="q=Course")),
+    # Notices are written by managers for their own subtree and reviewed ("公告审核"):
+    # another branch's notice is not found; the audience offered is one's own subtree.
+    each(
+        "wagtailadmin_pages:edit", r("wagtailadmin_pages:edit", notice), ORG_SCOPED, label="notice"
+    ),
+    each(
+        "wagtailadmin_pages:view_draft",
+        r("wagtailadmin_pages:view_draft", notice),
+        ORG_SCOPED,
+        label="notice",
+    ),
+    one(
+        "wagtailadmin_pages:add",
+        MANAGERS,
+        r("wagtailadmin_pages:add", lambda w, s: "cms", lambda w, s: "noticepage", notices),
+        label="notice",
+        leaks="unit",
+    ),
+    one(
+        "wagtailadmin_explore",
+        ADMIN,
+        r("wagtailadmin_explore", notices),
+        label="notices",
+        leaks="unit",
+    ),
+    one(
+        "wagtailadmin_pages:search",
+        ADMIN,
+        r("wagtailadmin_pages:search", query="q=Notice"),
+        label="notices",
+        leaks="unit",
+    ),
     # Site history: managers see the entries of their subtree only, trainers none of ours.
     one("wagtailadmin_reports:site_history", ADMIN, leaks="unit"),
     one("wagtailadmin_reports:site_history_results", ADMIN, leaks="unit"),
