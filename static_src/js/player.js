@@ -4,6 +4,10 @@
  * else the MP4). With it: the lowest rung first, hls.js only where HLS is not native (loaded
  * when the member presses play), data saver (audio-only), quality, speed, captions, resume,
  * and heartbeats as docs/heartbeat_contract.md describes. No build step; ES2017.
+ *
+ * Members pay for data: nothing of the video (playlist, segment, hls.js) is fetched before
+ * the member presses play. preload="none" everywhere; the resume position is handed to the
+ * element as its default start position (no metadata needed for it before play).
  */
 (function () {
   "use strict";
@@ -50,7 +54,7 @@
     }).then(function (r) {
       // 5xx, 429 and 409 (the member's other tabs kept the server busy): try again later.
       if (r.status >= 500 || r.status === 429 || r.status === 409) throw new Error(String(r.status));
-      return r.ok ? r.json().then(o.onAnswer) : null;
+      return r.ok ? r.json().then(function (a) { o.onAnswer(a, body); }) : null;
     }).catch(function () { self.retry.push(body); });
   };
   Beats.prototype.flush = function (beacon) {
@@ -92,7 +96,17 @@
     this.csrf = d.csrf;
     this.saver = d.saver === "1" && !!this.audio;
     this.quality = "auto";
-    this.pendingSeek = parseFloat(d.resume) || 0;
+    // A "continue learning" link names its position (?t=, as data-start-seconds on the
+    // lesson); it wins over the server's resume position.
+    var linked = fig.closest("[data-start-seconds]");
+    var start = linked ? parseFloat(linked.dataset.startSeconds) : NaN;
+    this.pendingSeek = isFinite(start) && start >= 0 ? start : parseFloat(d.resume) || 0;
+    // Played media of this page, merged (the local half of the "watched" share), what of it
+    // has been sent, and the server's last figure (the authority, also for other sessions).
+    this.seen = [];
+    this.sent = [];
+    this.sentBySeq = {};
+    this.server = null;
     this.native = !!this.video.canPlayType(HLS_TYPE) || !d.hls;
     this.hls = null;
     // Played media not yet reported: the open range [start, end] and closed ones.
@@ -108,7 +122,7 @@
       url: d.beatUrl,
       token: d.beatToken,
       lesson: parseInt(d.lesson, 10),
-      onAnswer: function (a) { self.showProgress(a); },
+      onAnswer: function (a, body) { self.showProgress(a, body.seq); },
     });
     this.setUp();
   }
@@ -128,24 +142,37 @@
     // script picks the URL, so that nothing is fetched that will not be played.
     Array.prototype.slice.call(v.querySelectorAll("source")).forEach(function (s) { s.remove(); });
     v.removeAttribute("src");
+    // "none", not "metadata": metadata means the playlists and a first segment on page load,
+    // fetched again from another position when the member resumes.
+    v.preload = "none";
     if (this.native) {
-      v.preload = "metadata";
       v.src = this.url();
+      this.startAt();
     } else {
-      v.preload = "none";
       v.load();
       v.addEventListener("play", function () { self.startHls(); });
     }
     v.addEventListener("loadedmetadata", function () {
       var t = self.pendingSeek;
       self.pendingSeek = 0;
-      if (t > 0 && (!v.duration || t < v.duration - 1)) {
+      if (t > 0 && Math.abs(v.currentTime - t) > 0.5 && (!v.duration || t < v.duration - 1)) {
         self.ownSeek = true; // resuming, not the member seeking: no beat for it
         v.currentTime = t;
       }
     });
+    v.addEventListener("playing", function () { self.ownSeek = false; });
     this.wireBar();
     if (this.beats) this.wireBeats();
+  };
+
+  /* Before any media is loaded, currentTime sets the element's default playback start
+   * position: the browser starts there once it has the metadata, with nothing fetched now
+   * (with preload="metadata" the resume seek needed the playlists and a segment on load). */
+  Player.prototype.startAt = function () {
+    var t = this.pendingSeek, v = this.video;
+    if (!(t > 0) || v.readyState > 0) return;
+    this.ownSeek = true;
+    try { v.currentTime = t; } catch (e) { this.ownSeek = false; }
   };
 
   Player.prototype.startHls = function (position, paused) {
@@ -175,7 +202,12 @@
       });
       self.hls = hls;
       self.loadingHls = false;
-      hls.on(Hls.Events.MANIFEST_PARSED, function () {
+      hls.on(Hls.Events.MANIFEST_PARSED, function (_e, data) {
+        // The smallest picture first: hls.js orders levels by BANDWIDTH, a peak that a short
+        // first segment can make higher on a lower rung than on the one above it.
+        var low = 0, levels = data.levels || [];
+        for (var i = 1; i < levels.length; i++) if (levels[i].height < levels[low].height) low = i;
+        if (self.quality === "auto") hls.startLevel = low;
         self.applyQuality();
         if (paused) return;
         var p = v.play();
@@ -204,6 +236,9 @@
     var v = this.video;
     var wasPlaying = !v.paused;
     var t = v.currentTime;
+    // A new source resets playbackRate to defaultPlaybackRate (the load algorithm): keep
+    // the member's speed across data saver and quality changes.
+    v.defaultPlaybackRate = v.playbackRate;
     this.closeRange();
     if (this.hls) {
       this.hls.destroy();
@@ -214,6 +249,7 @@
     if (!this.native) return; // hls.js not started yet: the next play uses the new URL
     this.pendingSeek = t;
     v.src = this.url();
+    this.startAt();
     if (wasPlaying) {
       var p = v.play();
       if (p && p.catch) p.catch(function () {});
@@ -222,7 +258,12 @@
 
   Player.prototype.applyQuality = function () {
     if (!this.hls || this.saver) return;
-    if (this.quality === "auto") { this.hls.currentLevel = -1; return; }
+    if (this.quality === "auto") {
+      // Back to automatic at the next fragment; currentLevel = -1 would flush the buffer
+      // (a stall), and hls.js starts automatic anyway.
+      if (!this.hls.autoLevelEnabled) this.hls.nextLevel = -1;
+      return;
+    }
     var r = this.cfg.rungs[+this.quality], levels = this.hls.levels, idx = +this.quality;
     for (var i = 0; i < levels.length; i++) if (r && levels[i].height === r.height) idx = i;
     this.hls.currentLevel = idx;
@@ -236,6 +277,21 @@
     var quality = bar.querySelector("[name=quality]");
     var rate = bar.querySelector("[name=rate]");
     var captions = bar.querySelector("[name=captions]");
+    var play = bar.querySelector("[name=play]");
+    // Removed rather than hidden: .btn sets display, which beats the hidden attribute.
+    if (play && this.native) play.remove();
+    else if (play) {
+      // The element has no source until hls.js attaches one, so the browser's own play
+      // button is disabled: this one starts it (and is where a keyboard user lands).
+      play.hidden = false;
+      var started = function () { if (play.parentNode) play.remove(); };
+      play.addEventListener("click", function () {
+        started();
+        v.focus(); // the keyboard user keeps a place to pause from
+        self.startHls();
+      });
+      v.addEventListener("play", started);
+    }
     var sync = function () {
       self.fig.classList.toggle("is-audio", self.saver);
       if (quality) quality.disabled = self.saver;
@@ -264,7 +320,11 @@
       });
     }
     if (rate) {
-      rate.addEventListener("change", function () { v.playbackRate = parseFloat(rate.value) || 1; });
+      rate.addEventListener("change", function () {
+        var r = parseFloat(rate.value) || 1;
+        v.defaultPlaybackRate = r; // survives a change of source (data saver, quality)
+        v.playbackRate = r;
+      });
       v.addEventListener("ratechange", function () { rate.value = String(v.playbackRate); });
     }
     if (captions) {
@@ -278,17 +338,75 @@
     sync();
   };
 
-  Player.prototype.showProgress = function (a) {
-    var out = this.fig.querySelector("[data-watched]");
-    if (!out || !a || a.coverage_ratio == null) return;
+  /* Merge [a, b] into the sorted, disjoint list of ranges. */
+  function addRange(list, a, b) {
+    if (!(b > a)) return;
+    var out = [], i = 0;
+    for (; i < list.length && list[i][1] < a; i++) out.push(list[i]);
+    for (; i < list.length && list[i][0] <= b; i++) {
+      a = Math.min(a, list[i][0]);
+      b = Math.max(b, list[i][1]);
+    }
+    out.push([a, b]);
+    for (; i < list.length; i++) out.push(list[i]);
+    list.splice.apply(list, [0, list.length].concat(out));
+  }
+
+  /* Seconds of ``list`` not in ``minus`` (both sorted and disjoint). */
+  function lengthOutside(list, minus) {
+    var total = 0;
+    list.forEach(function (r) {
+      var len = r[1] - r[0];
+      minus.forEach(function (m) { len -= Math.max(0, Math.min(r[1], m[1]) - Math.max(r[0], m[0])); });
+      total += Math.max(0, len);
+    });
+    return total;
+  }
+
+  /* The server's answer is the authority (it knows other sessions and what it credited). */
+  Player.prototype.showProgress = function (a, seq) {
+    if (!a || a.coverage_ratio == null) return;
+    if (this.server && seq < this.server.seq) return; // a late answer to an older beat
+    var duration = a.coverage_ratio > 0 ? a.coverage / a.coverage_ratio : 0;
+    this.server = {
+      seq: seq,
+      coverage: +a.coverage || 0,
+      ratio: +a.coverage_ratio,
+      duration: duration,
+      // What this page had sent up to that beat: the server's figure includes it.
+      sent: this.sentBySeq[seq] || [],
+    };
+    for (var k in this.sentBySeq) if (+k <= seq) delete this.sentBySeq[k];
+    this.renderWatched();
+  };
+
+  /* Between beats: the server's figure plus what this page played that was not yet in the
+   * beats the server had answered, so the share moves while playing. An estimate (the
+   * server may credit less: another session covered it, or the rate cap); the next answer
+   * puts the server's figure back. */
+  Player.prototype.renderWatched = function () {
+    var out = this.fig.querySelector("[data-watched]"), s = this.server;
+    if (!out || !s) return;
+    var seen = this.seen.slice();
+    if (this.start !== null && this.end > this.start) addRange(seen, this.start, this.end);
+    var duration = s.duration || this.video.duration;
+    var ratio = s.ratio;
+    if (duration > 0 && isFinite(duration)) {
+      ratio = Math.max(ratio, Math.min(1, (s.coverage + lengthOutside(seen, s.sent)) / duration));
+    }
     out.hidden = false;
-    out.querySelector("b").textContent = String(Math.floor(a.coverage_ratio * 100));
+    var text = String(Math.floor(ratio * 100));
+    var b = out.querySelector("b");
+    if (b.textContent !== text) b.textContent = text;
   };
 
   /* Played ranges come from timeupdate deltas: a small forward step while playing is
    * watching; a seek, or any jump, closes the range and is not coverage. */
   Player.prototype.closeRange = function () {
-    if (this.start !== null && this.end > this.start) this.closed.push([this.start, this.end]);
+    if (this.start !== null && this.end > this.start) {
+      this.closed.push([this.start, this.end]);
+      addRange(this.seen, this.start, this.end);
+    }
     this.start = this.end = null;
     this.last = null;
   };
@@ -317,6 +435,8 @@
     if (!ranges.length) ranges.push(null);
     var self = this;
     ranges.forEach(function (r) {
+      if (r) addRange(self.sent, r[0], r[1]);
+      self.sentBySeq[self.beats.seq] = self.sent.slice();
       self.beats.beat({
         event: event,
         from: r ? round(r[0]) : null,
@@ -334,7 +454,7 @@
 
   Player.prototype.wireBeats = function () {
     var self = this, v = this.video;
-    v.addEventListener("timeupdate", function () { self.advance(); });
+    v.addEventListener("timeupdate", function () { self.advance(); self.renderWatched(); });
     v.addEventListener("playing", function () {
       if (!self.playing) self.beat("play");
       else if (self.last === null && !v.seeking && !hidden()) self.last = v.currentTime;

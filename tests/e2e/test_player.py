@@ -2,8 +2,10 @@
 and the heartbeat API together.
 
 A 12-second 320x240 lecture is generated with ffmpeg's lavfi sources and transcoded once by
-the media pipeline's service; each test then plays it as a logged-in member and checks what
-the server credited against what the browser says it played.
+the media pipeline's service (a .ts or an fMP4 ladder, whichever the pipeline writes); each
+test then plays it as a logged-in member and checks what the server credited against what the
+browser says it played, and what went over the network: nothing of the video before the
+member presses play, each segment once after.
 """
 
 import os
@@ -90,15 +92,62 @@ CSP_RECORDER = (
 )
 
 
-def _open(browser, client, live_server, member, lesson, *, init_script=None):
+def _open(browser, client, live_server, member, lesson, *, init_script=None, query=""):
     context = login_context(browser, client, member, live_server)
     context.add_init_script(CSP_RECORDER)
     if init_script:
         context.add_init_script(init_script)
     page = context.new_page()
-    page.goto(live_server.url + lesson.url)
+    page.goto(live_server.url + lesson.url + query)
     page.wait_for_selector(".player-bar:not([hidden])")
     return context, page
+
+
+class NetLog:
+    """Every request of the page as the DevTools protocol sees it, with whether it was
+    answered from the browser's cache (not a transfer) or over the network."""
+
+    def __init__(self, context, page):
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.urls: dict[str, str] = {}
+        self.cached: set[str] = set()
+        self.cdp.on("Network.requestWillBeSent", self._sent)
+        self.cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
+        self.cdp.on(
+            "Network.responseReceived",
+            lambda e: e["response"].get("fromDiskCache") and self.cached.add(e["requestId"]),
+        )
+
+    def _sent(self, event) -> None:
+        url = event["request"]["url"]
+        if url.startswith("http"):
+            self.urls[event["requestId"]] = url.split("?")[0]
+
+    def fetched(self) -> list[str]:
+        """Paths fetched over the network, in order (redirect hops count once)."""
+        return [
+            "/" + url.split("/", 3)[-1] for rid, url in self.urls.items() if rid not in self.cached
+        ]
+
+    def video(self) -> list[str]:
+        """What of the video was fetched: playlists, init and media segments, hls.js."""
+        return [
+            p for p in self.fetched()
+            if p.endswith((".m3u8", ".ts", ".m4s", ".mp4", ".m4a", ".aac")) or "hls" in p
+        ]  # fmt: skip
+
+
+def _tap_play(page) -> None:
+    """A real click on play: the player's own button where hls.js is needed (the element has
+    no source yet, so the browser's button is disabled), else the play button of the
+    browser's controls (bottom left of the video in Chromium; a click elsewhere on the video
+    does not start it)."""
+    if page.is_visible("button[name=play]"):
+        page.click("button[name=play]")
+        return
+    box = page.locator("video").bounding_box()
+    page.mouse.click(box["x"] + 24, box["y"] + box["height"] - 48)
 
 
 def _play(page, seconds: float) -> None:
@@ -147,13 +196,31 @@ def test_credited_coverage_matches_what_was_played_and_resumes_elsewhere(
     assert summary.engaged_seconds > 0
 
     # Another device: the player seeks to where the member left off.
+    # Nothing is fetched for it before play: the position is the element's start position.
     context, page = _open(browser, client, live_server, member, lesson)
+    net = NetLog(context, page)
     try:
-        page.wait_for_function(f"() => {VIDEO}.readyState >= 1 && {VIDEO}.currentTime > 0")
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 0")
         resumed = page.evaluate(f"() => {VIDEO}.currentTime")
+        assert net.video() == []
+        page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+        _tap_play(page)
+        page.wait_for_function(f"() => {VIDEO}.currentTime > {resumed} + 0.3", timeout=20000)
+        segments = [p for p in net.video() if p.endswith((".ts", ".m4s"))]
     finally:
         close_quietly(context, WatchBeat.objects.count)
     assert resumed == pytest.approx(summary.last_position, abs=0.5)
+    assert segments and len(set(segments)) == len(segments), segments
+
+    # A "continue learning" link's position (?t=) wins over the resume position.
+    context, page = _open(browser, client, live_server, member, lesson, query="?t=2")
+    try:
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 0")
+        linked = page.evaluate(f"() => {VIDEO}.currentTime")
+    finally:
+        close_quietly(context, WatchBeat.objects.count)
+    assert linked == pytest.approx(2, abs=0.1)
+    assert summary.last_position > 3  # so the two positions differ
 
 
 def test_data_saver_plays_sound_only_and_is_remembered(browser, client, live_server, lesson_world):
@@ -243,3 +310,83 @@ def test_reading_lesson_sends_visible_time_and_a_beacon_on_hide(
     assert [b.event for b in beats][:2] == ["show", "tick"]
     assert all(b.from_seconds is None and not b.playing for b in beats)
     assert WatchSummary.objects.get(user=member, lesson=reading).engaged_seconds > 0
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native-hls", "hls-js"])
+def test_nothing_of_the_video_is_fetched_before_play_and_each_segment_once_after(
+    browser, client, live_server, lesson_world, native
+):
+    member, lesson = lesson_world
+    init = None if native else NO_NATIVE_HLS
+    context, page = _open(browser, client, live_server, member, lesson, init_script=init)
+    net = NetLog(context, page)
+    try:
+        page.reload()  # from the start, with the log attached
+        page.wait_for_selector(".player-bar:not([hidden])")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)
+        before = net.video()
+        page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+        _tap_play(page)
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 5", timeout=30000)
+        after = net.video()
+    finally:
+        close_quietly(context, WatchBeat.objects.count)
+    assert before == []
+    assert any(p.endswith("master.m3u8") for p in after), after
+    if native:
+        assert not any("hls" in p.rsplit("/", 1)[-1] for p in after), after
+    assert sum(p.endswith((".ts", ".m4s")) for p in after) >= 2, after
+    twice = {p for p in after if after.count(p) > 1}
+    assert not twice, after
+
+
+def test_data_saver_keeps_the_chosen_speed(browser, client, live_server, lesson_world):
+    member, lesson = lesson_world
+    context, page = _open(browser, client, live_server, member, lesson)
+    try:
+        page.select_option("select[name=rate]", "1.5")
+        _play(page, 1)
+        assert page.evaluate(f"() => {VIDEO}.playbackRate") == 1.5
+        page.check("input[name=saver]")
+        assert page.evaluate(f"() => {VIDEO}.src").split("?")[0].endswith("audio/index.m3u8")
+        page.wait_for_function(f"() => !{VIDEO}.paused && {VIDEO}.readyState >= 3")
+        page.wait_for_timeout(500)
+        rate = page.evaluate(f"() => {VIDEO}.playbackRate")
+        shown = page.input_value("select[name=rate]")
+        page.uncheck("input[name=saver]")  # and back to the video
+        page.wait_for_function(f"() => !{VIDEO}.paused && {VIDEO}.readyState >= 3")
+        back = page.evaluate(f"() => {VIDEO}.playbackRate")
+    finally:
+        close_quietly(context, WatchBeat.objects.count)
+    assert (rate, shown, back) == (1.5, "1.5", 1.5)
+
+
+def test_watched_share_moves_while_playing_between_beats(
+    browser, client, live_server, lesson_world, settings
+):
+    member, lesson = lesson_world
+    settings.HEARTBEAT_INTERVAL_SECONDS = 60  # no tick while this test plays
+    context, page = _open(browser, client, live_server, member, lesson)
+    share = (
+        "() => { const o = document.querySelector('[data-watched]');"
+        " return o.hidden ? -1 : parseInt(o.querySelector('b').textContent, 10); }"
+    )
+    try:
+        page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+        _tap_play(page)
+        page.wait_for_function(f"() => ({share})() >= 0", timeout=20000)  # the play beat's answer
+        first = page.evaluate(share)
+        beats = WatchBeat.objects.filter(user=member).count()
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 6", timeout=20000)
+        later = page.evaluate(share)
+        between = WatchBeat.objects.filter(user=member).count() - beats
+        page.evaluate(f"() => {VIDEO}.pause()")  # a pause beat: the server's figure again
+        summary = _summary(member, lesson, until=lambda s: s.coverage_seconds > 4)
+        credited = int(summary.coverage_ratio * 100)
+        page.wait_for_function(f"() => Math.abs(({share})() - {credited}) <= 1", timeout=10000)
+    finally:
+        close_quietly(context, WatchBeat.objects.count)
+    assert between == 0  # it moved without a beat
+    assert first <= 10
+    assert later >= 40  # of a 12-second lecture, more than 5 s played
