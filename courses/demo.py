@@ -70,9 +70,25 @@ def _image(title: str, colour: tuple[int, int, int]):
     if existing is not None:
         return existing
     from PIL import Image as PILImage
+    from PIL import ImageDraw
 
+    # A designed-looking cover, not a flat block: the course's colour fading to a lighter
+    # shade, with soft rings (drawn, so no binary is committed and no font is needed).
+    width, height = 640, 360
+    light = tuple(min(255, c + 110) for c in colour)
+    # A diagonal gradient: rotate a larger one, then cut the middle (no empty corners).
+    image = PILImage.linear_gradient("L").resize((2 * width, 2 * width)).rotate(-30)
+    image = image.crop((width // 2, width - height // 2, width // 2 + width, width + height // 2))
+    image = PILImage.composite(
+        PILImage.new("RGB", (width, height), light),
+        PILImage.new("RGB", (width, height), colour),
+        image,
+    )
+    draw = ImageDraw.Draw(image, "RGBA")
+    for i, (x, y, r) in enumerate(((520, 60, 150), (470, 300, 90), (90, 330, 120))):
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=(255, 255, 255, 90), width=10 + 6 * i)
     buffer = io.BytesIO()
-    PILImage.new("RGB", (640, 360), colour).save(buffer, "PNG")
+    image.save(buffer, "PNG")
     return Image.objects.create(
         title=title, file=ImageFile(ContentFile(buffer.getvalue()), name=f"{title}.png")
     )
