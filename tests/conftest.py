@@ -173,3 +173,23 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
             return result
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def broker_down():
+    """Celery's broker unreachable (a real connection refused on a closed port), for tests
+    that check a request still succeeds when its task cannot be sent. Restored afterwards."""
+    from cms.celery import app
+
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.task_always_eager = False
+    reset_pools()
+    yield
+    app.conf.update(saved)
+    reset_pools()

@@ -353,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exams.reports.tasks.send_report_subscriptions_task",
         "schedule": 3600.0,
     },
+    "requeue-waiting-report-exports": {
+        "task": "exams.reports.tasks.requeue_waiting_report_exports_task",
+        "schedule": 300.0,
+    },
     "remove-expired-report-exports": {
         "task": "exams.reports.tasks.remove_expired_report_exports_task",
         "schedule": 3600.0,
@@ -375,6 +379,8 @@ MEDIA_ACCESS_CACHE_SECONDS = 30
 # --- Reports (exams/reports/) -------------------------------------------------
 # An export of a unit whose subtree has more members than this runs as a Celery task.
 REPORTS_EXPORT_ASYNC_MEMBERS = 2000
+# An export still queued after this is sent again (a lost message, a broker that was down).
+REPORTS_EXPORT_REQUEUE_AFTER = timedelta(minutes=5)
 # Members written per batch of queries by the exporters (memory stays flat).
 REPORTS_EXPORT_CHUNK_MEMBERS = 10_000
 # A finished export can be downloaded this long, then its file is removed.

@@ -76,8 +76,27 @@ def export_create(
             "year": plan.filters.year,
         },
     )
-    transaction.on_commit(lambda: tasks.export_task.delay(export.pk))
+    # robust: with the broker down the request still succeeds (the export is recorded and
+    # shown as queued); exports_requeue_waiting sends it again once the broker is back.
+    transaction.on_commit(lambda: tasks.export_task.delay(export.pk), robust=True)
     return export
+
+
+def exports_requeue_waiting(*, now: datetime | None = None) -> list[int]:
+    """Send again the exports still queued after ``REPORTS_EXPORT_REQUEUE_AFTER`` (their
+    message was lost, or the broker was down when they were asked for). Running one twice
+    is harmless: ``export_run`` claims an export once."""
+    from . import tasks
+
+    now = now or timezone.now()
+    waiting = ReportExport.objects.filter(
+        status=ReportExport.Status.QUEUED,
+        created_at__lt=now - settings.REPORTS_EXPORT_REQUEUE_AFTER,
+    )
+    ids = list(waiting.values_list("pk", flat=True))
+    for export_id in ids:
+        tasks.export_task.delay(export_id)
+    return ids
 
 
 def _progress_saver(export_id: int) -> Progress:

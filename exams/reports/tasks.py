@@ -12,6 +12,16 @@ def export_task(export_id: int) -> str:
 
 
 @shared_task(
+    name="exams.reports.tasks.requeue_waiting_report_exports_task",
+    time_limit=5 * 60,
+    soft_time_limit=4 * 60,
+)
+def requeue_waiting_report_exports_task() -> list[int]:
+    """Send again exports whose message never reached a worker (beat: every 5 minutes)."""
+    return exports.exports_requeue_waiting()
+
+
+@shared_task(
     name="exams.reports.tasks.remove_expired_report_exports_task",
     time_limit=10 * 60,
     soft_time_limit=9 * 60,

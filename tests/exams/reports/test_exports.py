@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from cms import roles
 from exams.reports.exporting import members_write, members_xlsx_write
-from exams.reports.exports import exports_remove_expired
+from exams.reports.exports import exports_remove_expired, exports_requeue_waiting
 from exams.reports.figures import member_figures, members_of_unit, unit_overview
 from exams.reports.filters import ReportFilters
 from exams.reports.models import ExportFormat, ReportExport
@@ -475,3 +475,37 @@ def test_own_members_only_as_on_the_members_screen(report_world, as_user):
     )
     rows = list(xlsx_sheet(body(response)).iter_rows(min_row=2, values_only=True))
     assert {r[1] for r in rows} == {"e0", "manager_east"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_down_keeps_the_export_queued_and_it_is_sent_again(
+    report_world, as_user, small_threshold, broker_down
+):
+    """The request that asks for an export succeeds while the broker is down (the task is
+    sent after the commit); the re-send sends it once the broker is back."""
+    w = report_world
+    client = as_user(w.manager_east)
+    query = {"report": "members", "format": "csv", "unit": w.east.pk, "year": YEAR}
+    response = client.post(EXPORT, query)
+    assert response.status_code == 302 and response["Location"] == "/admin/reports/exports/"
+    export = ReportExport.objects.get()
+    assert export.status == ReportExport.Status.QUEUED
+    assert client.get("/admin/reports/exports/").status_code == 200
+
+    assert exports_requeue_waiting() == []  # not yet: it may still be on its way
+
+
+def test_exports_left_queued_are_sent_again_and_run_once(report_world, small_threshold):
+    w = report_world
+    export = ReportExport.objects.create(
+        requester=w.manager_east,
+        report="members",
+        format="csv",
+        language="en",
+        params={"unit": str(w.east.pk), "year": str(YEAR)},
+    )
+    later = timezone.now() + settings.REPORTS_EXPORT_REQUEUE_AFTER + timedelta(seconds=1)
+    assert exports_requeue_waiting(now=later) == [export.pk]  # runs at once (eager in tests)
+    export.refresh_from_db()
+    assert export.status == ReportExport.Status.DONE and export.rows == 8
+    assert exports_requeue_waiting(now=later) == []  # done: nothing to send again
