@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,10 +149,6 @@ class NoticeReviewTask(NoticeReviewMixin, AbstractGroupApprovalTask):
     class Meta:
         verbose_name = _("notice review task")
         verbose_name_plural = _("notice review tasks")
-
-    @transaction.atomic
-    def on_action(self, task_state, user, action_name, **kwargs):
-        return self.review_action(task_state, user, action_name, **kwargs)
 
 
 class Unit(index.Indexed, MP_Node):

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 import jieba
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -17,11 +17,11 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import AbstractGroupApprovalTask, Page, WorkflowState
+from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
-from wagtail.signals import workflow_approved
 
 from cms import roles
+from cms.second_person_review import SecondPersonReviewMixin
 
 from .blocks import LessonBodyBlock
 
@@ -588,92 +588,43 @@ class LessonProgress(models.Model):
         return f"{self.user} · {self.lesson} · {self.state}"
 
 
-class CourseReviewTask(AbstractGroupApprovalTask):
+class CourseReviewTask(SecondPersonReviewMixin, AbstractGroupApprovalTask):
     """The step of "Course review": members of the chosen groups approve or request changes.
 
-    Unlike Wagtail's group approval, nobody reviews their own work (the submitter and the
-    authors of unpublished revisions get no actions), the credit rules are checked again on
-    approval, and an approval publishes the approved revision as the approver, the approval
-    being the right to publish: no group needs the publish permission, so nothing below a
-    superuser goes live without a second person.
+    A second person's review (``cms.second_person_review``): nobody reviews their own work,
+    and an approval publishes as the approver. On top of that the credit rules are checked
+    again on approval, and a course goes live with its changed lessons, all or nothing
+    (``courses.review``).
     """
 
     class Meta:
         verbose_name = _("course review task")
         verbose_name_plural = _("course review tasks")
 
-    @staticmethod
-    def authors(obj: Page) -> set[int]:
-        """Who submitted the changes under review or wrote a revision not yet published."""
-        state = obj.current_workflow_state
-        ids = {state.requested_by_id} if state else set()
-        revisions = obj.revisions
-        if obj.live_revision_id:
-            revisions = revisions.filter(pk__gt=obj.live_revision_id)
-        ids.update(revisions.values_list("user_id", flat=True))
-        specific = obj.specific
-        if isinstance(specific, CoursePage):
+    def authors(self, obj: Page) -> set[int]:
+        ids = super().authors(obj)
+        if isinstance(obj, CoursePage):
             from .review import course_review_authors
 
-            ids.update(course_review_authors(course=specific))  # its lessons go live with it
-        ids.discard(None)
+            ids.update(course_review_authors(course=obj))  # its lessons go live with it
+            ids.discard(None)
         return ids
 
-    def user_may_review(self, obj: Page, user: AbstractBaseUser) -> bool:
-        return user.is_superuser or user.pk not in self.authors(obj)
-
-    def get_actions(self, obj, user):
-        actions = super().get_actions(obj, user)
-        if actions and not self.user_may_review(obj, user):
-            return []
-        return actions
-
-    def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = super().get_task_states_user_can_moderate(user, **kwargs)
-        if user.is_superuser:
-            return states
-        return states.exclude(workflow_state__requested_by=user)
-
-    @transaction.atomic
-    def on_action(self, task_state, user, action_name, **kwargs):
-        obj = task_state.workflow_state.content_object
-        if action_name not in {name for name, _label, _modal in self.get_actions(obj, user)}:
-            raise PermissionDenied
-        if action_name != "approve":
-            return super().on_action(task_state, user, action_name, **kwargs)
+    def approval_problems(self, obj: Page) -> list[str]:
         from .review import course_review_errors, lesson_review_errors
 
-        specific = obj.specific
         credit_errors = page_credit_errors(page=obj.get_latest_revision_as_object())
         problems = ValidationError(credit_errors).messages if credit_errors else []
-        if isinstance(specific, CoursePage):
-            problems += course_review_errors(course=specific)
-        elif isinstance(specific, LessonPage):
-            problems += lesson_review_errors(lesson=specific)
-        if problems:
-            # Refused with the reason, which the authors read in the workflow history; all or
-            # nothing: neither the course nor any of its lessons goes live.
-            task_state.reject(user=user, comment=" ".join(problems))
-            return None
-        task_state.approve(user=user, update=False, **kwargs)  # logged with the approver
-        workflow_state = task_state.workflow_state
-        if workflow_state.get_next_task() is not None:
-            workflow_state.update(user=user)
-        else:
-            _workflow_publish_approved(workflow_state=workflow_state, user=user)
-        return None
+        # All or nothing: neither the course nor any of its lessons goes live.
+        if isinstance(obj, CoursePage):
+            problems += course_review_errors(course=obj)
+        elif isinstance(obj, LessonPage):
+            problems += lesson_review_errors(lesson=obj)
+        return problems
 
+    def before_publish(self, page: Page, user: AbstractBaseUser) -> None:
+        if isinstance(page, CoursePage):
+            from .review import course_review_publish_lessons
 
-def _workflow_publish_approved(*, workflow_state: WorkflowState, user: AbstractBaseUser) -> None:
-    """``WorkflowState.finish`` where the approval, not a publish permission, allows publishing."""
-    from .review import course_review_publish_lessons
-
-    workflow_state.status = WorkflowState.STATUS_APPROVED
-    workflow_state.save(update_fields=["status"])
-    page = workflow_state.content_object.specific
-    if isinstance(page, CoursePage):
-        # Lessons first: the course is never live with draft lessons, not even in between.
-        course_review_publish_lessons(course=page, user=user)
-    revision = page.get_latest_revision()
-    revision.publish(user=user, skip_permission_checks=True)  # logged as published by the approver
-    workflow_approved.send(sender=WorkflowState, instance=workflow_state, user=user)
+            # Lessons first: the course is never live with draft lessons, not even in between.
+            course_review_publish_lessons(course=page, user=user)
