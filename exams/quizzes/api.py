@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_contract import error_answers
+from cms.api_contract import error_answers, first_error
 
 from . import selectors
 from .models import Attempt
@@ -71,20 +71,6 @@ class QuizJSONParser(parsers.JSONParser):
             raise ParseError(_("The request is not valid JSON.")) from None
 
 
-def _first_error(errors: Any) -> str:
-    if isinstance(errors, dict):
-        for name, value in errors.items():
-            message = _first_error(value)
-            return message if name == "non_field_errors" else f"{name}: {message}"
-    if isinstance(errors, list):
-        for item in errors:
-            message = _first_error(item)
-            if message:
-                return message
-        return ""
-    return str(errors)
-
-
 def _error(detail: str, code: int, errors: Any = None) -> Response:
     body: dict[str, Any] = {"detail": detail}
     if errors is not None:
@@ -115,7 +101,7 @@ def _validated(serializer_class, request: Request):
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         return None, _error(
-            _first_error(serializer.errors), status.HTTP_400_BAD_REQUEST, serializer.errors
+            first_error(serializer.errors), status.HTTP_400_BAD_REQUEST, serializer.errors
         )
     return serializer.validated_data, None
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api_contract import SmallJSONParser, error_answers
+from cms.api_contract import SmallJSONParser, error_answers, first_error
 
 from . import selectors, services
 from .beat_token import beat_token_check
@@ -46,16 +46,6 @@ class BeaconParser(BeatJSONParser):
     """``navigator.sendBeacon`` posts the JSON beat as ``text/plain``."""
 
     media_type = "text/plain"
-
-
-def _first_error(errors) -> str:
-    if isinstance(errors, dict):
-        for name, value in errors.items():
-            message = _first_error(value)
-            return message if name == "non_field_errors" else f"{name}: {message}"
-    if isinstance(errors, list) and errors:
-        return _first_error(errors[0])
-    return str(errors)
 
 
 def _refused(detail: str, status: int, errors: dict | None = None) -> Response:
@@ -98,7 +88,7 @@ class HeartbeatApi(APIView):
         try:
             payload = beat_validate(data)
         except BeatInvalid as invalid:
-            return _refused(_first_error(invalid.errors), 400, invalid.errors)
+            return _refused(first_error(invalid.errors), 400, invalid.errors)
         user_id, token_lesson = claim
         lesson_id = payload.pop("lesson")
         if lesson_id != token_lesson:
@@ -146,7 +136,7 @@ class PreferencesApi(APIView):
             return _refused(_("The request body must be a JSON object."), 400)
         serializer = PreferencesSerializer(data=data, partial=True)
         if not serializer.is_valid():
-            return _refused(_first_error(serializer.errors), 400, serializer.errors)
+            return _refused(first_error(serializer.errors), 400, serializer.errors)
         if serializer.validated_data:
             services.preferences_update(user=request.user, **serializer.validated_data)
         prefs = selectors.member_preferences(user=request.user)
