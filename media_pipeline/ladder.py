@@ -1,12 +1,18 @@
 """The rendition ladder: which rungs, the one-pass ffmpeg command, and the master playlist.
 
 One ffmpeg process decodes the source once; a ``split`` filter feeds one scaler and one
-H.264 encoder per rung. Each video rung is an HLS output (MPEG-TS segments with mono AAC
-muxed in, so a player needs one request per segment); the download rung is written to
-the HLS ladder and to a faststart MP4 at once through the ``tee`` muxer, so it is
-encoded once. The audio-only rung is packed AAC. Keyframes are forced at 0 s, 2 s and
-then every 4 s with scene-cut keyframes off, so every rung has the same segment
-boundaries: a short 2 s first segment for a quick first frame on 2G, then 4 s segments.
+H.264 encoder per rung. Each video rung is an HLS output of fragmented-MP4 (CMAF)
+segments, one ``init.mp4`` per rung named by ``EXT-X-MAP``, with mono AAC muxed in (one
+request per segment). fMP4 rather than MPEG-TS: TS pads every frame of every stream
+into 188-byte packets, which cost 24 % of the 240p rung and 43 % of 360p on a slide
+lecture (bench/README.md ``## transcode``). Ladders published as TS before keep playing:
+their playlists name their own files. The download rung is written to the HLS ladder
+and to a faststart MP4 at once through the ``tee`` muxer, so it is encoded once. Keyframes
+are forced at 0 s, 2 s and then every 6 s with scene-cut keyframes off, so every rung has
+the same segment boundaries: a short 2 s first segment for a quick first frame on 2G,
+then 6 s segments. On a slide lecture almost every byte of a rung is its keyframes (the
+frames between them are nearly free), so a keyframe every 6 s instead of 4 s is a third
+fewer bytes for the same picture.
 """
 
 from __future__ import annotations
@@ -21,9 +27,17 @@ import ffmpeg
 from .probe import DEMUXER_WHITELIST, ProbeResult, completeness_tolerance, ffprobe_json
 
 FIRST_SEGMENT_SECONDS = 2
-SEGMENT_SECONDS = 4
+SEGMENT_SECONDS = 6
 MAX_FPS = 30
-AUDIO_ONLY_KBPS = 40
+# The audio-only rung: this ffmpeg's native AAC encoder has no HE-AAC profile (and there
+# is no libfdk_aac), so AAC-LC, mono. It overshoots its nominal rate on speech (32k gave
+# 37-40 kbit/s), less so with a low-pass at the top of wideband speech (8 kHz), which
+# also keeps it from spending bits where a voice has little; 32k + 8 kHz measured
+# 0.28 MB/min on spoken Chinese, under the 0.35 MB/min budget with room for livelier voices.
+AUDIO_ONLY_KBPS = 32
+# Muxed audio at this rate or below is speech-band only (the low rungs).
+SPEECH_KBPS = 32
+SPEECH_CUTOFF_HZ = 8000
 AUDIO_SAMPLE_RATE = 44100
 DOWNLOAD_MAX_HEIGHT = 360
 POSTER_MAX_HEIGHT = 360
@@ -31,8 +45,17 @@ MASTER_PLAYLIST = "master.m3u8"
 AUDIO_DIR = "audio"
 DOWNLOAD_NAME = "download.mp4"
 AUDIO_DOWNLOAD_NAME = "download.m4a"
-POSTER_NAME = "poster.jpg"
+POSTER_NAME = "poster.webp"
+# ffmpeg writes a lossless frame; ``fit_poster`` turns it into a WebP within the budget.
+POSTER_FRAME = "poster-frame.png"
+POSTER_MAX_BYTES = 10 * 1024
+# (width, WebP quality), tried in turn until the poster fits: the player's box (at most
+# 640 px on a phone at 2x) for a light slide, smaller for dense text, which the browser
+# then scales up (a preview, read from the video once it plays).
+POSTER_STEPS = ((640, 60), (640, 40), (480, 40), (426, 30), (320, 30), (256, 20))
 PLAYLIST_NAME = "index.m3u8"
+INIT_NAME = "init.mp4"
+SEGMENT_TYPES = {"fmp4": "m4s", "mpegts": "ts"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +76,24 @@ class Rung:
 
 
 VIDEO_RUNGS: tuple[Rung, ...] = (
-    # 15 fps at 240p: on a 2G link every MPEG-TS frame costs a padded 188-byte packet
-    # (about 0.12 MB/min at 30 fps for a static slide), and motion is not what 240p is for.
-    Rung("240p", 240, 150, 27, 32, max_fps=15),
-    Rung("360p", 360, 300, 26, 32),
+    # 15 fps at 240p: motion is not what 240p is for. CRF 29 and 24 kbit/s speech-band
+    # audio keep a spoken dense-slide lecture near 0.5 MB/min at SSIM 0.99.
+    Rung("240p", 240, 150, 29, 24, max_fps=15),
+    # A 3 s buffer lets a dense slide's keyframe be whole (~50 KB); with a 1 s buffer it
+    # was cut to 25-27 KB and the picture stayed below SSIM 0.99 for seconds after each.
+    # The 2 s first segment still stays under the cap on average.
+    Rung("360p", 360, 300, 25, 32, buffer_seconds=3.0),
     Rung("480p", 480, 600, 25, 48),
     Rung("720p", 720, 1200, 24, 48),
 )
+
+
+AUDIO_ONLY_CODEC = {
+    "c:a": "aac",
+    "b:a": f"{AUDIO_ONLY_KBPS}k",
+    "ac": 1,
+    "cutoff": SPEECH_CUTOFF_HZ,
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +102,8 @@ class EncodeOptions:
 
     preset: str = "veryfast"
     threads: int = 2
+    # "fmp4" (CMAF, the default) or "mpegts" (what ladders were before; the bench's "before").
+    segment_type: str = "fmp4"
     segment_seconds: int = SEGMENT_SECONDS
     first_segment_seconds: int = FIRST_SEGMENT_SECONDS
 
@@ -135,13 +171,19 @@ def keyframe_expr(options: EncodeOptions) -> str:
     return f"expr:if(lt(t,{first}),eq(n,0),gte(t,{first}+{every}*(n_forced-1)))"
 
 
-def _hls_options(out_dir: str, rung_dir: str, options: EncodeOptions, ext: str) -> dict:
-    return {
+def _hls_options(out_dir: str, rung_dir: str, options: EncodeOptions) -> dict:
+    ext = SEGMENT_TYPES[options.segment_type]
+    hls = {
         "hls_time": options.first_segment_seconds,
         "hls_playlist_type": "vod",
         "hls_flags": "independent_segments",
+        "hls_segment_type": options.segment_type,
         "hls_segment_filename": os.path.join(out_dir, rung_dir, f"seg_%05d.{ext}"),
     }
+    if options.segment_type == "fmp4":
+        # Written next to the playlist, which names it by ``EXT-X-MAP``.
+        hls["hls_fmp4_init_filename"] = INIT_NAME
+    return hls
 
 
 def _escape_tee(value: str) -> str:
@@ -211,7 +253,9 @@ def build_command(
             if plan.audio:
                 streams.append(audio_streams[i])
                 kwargs.update({"c:a": "aac", "b:a": f"{rung.audio_kbps}k", "ac": 1})
-            hls = _hls_options(out_dir, planned.name, options, "ts")
+                if rung.audio_kbps <= SPEECH_KBPS:
+                    kwargs["cutoff"] = SPEECH_CUTOFF_HZ
+            hls = _hls_options(out_dir, planned.name, options)
             playlist = os.path.join(out_dir, planned.name, PLAYLIST_NAME)
             if planned is download:
                 hls_spec = ":".join(f"{k}={_escape_tee(str(v))}" for k, v in hls.items())
@@ -229,21 +273,19 @@ def build_command(
             poster = poster.filter("scale", poster_rung[-1].width, poster_rung[-1].height)
         poster = poster.filter("select", f"gte(t,{at:.3f})")
         outputs.append(
-            ffmpeg.output(
-                poster, os.path.join(out_dir, POSTER_NAME), vframes=1, **{"q:v": 5}, update=1
-            )
+            ffmpeg.output(poster, os.path.join(out_dir, POSTER_FRAME), vframes=1, update=1)
         )
 
     if plan.audio:
         os.makedirs(os.path.join(out_dir, AUDIO_DIR), exist_ok=True)
-        hls = _hls_options(out_dir, AUDIO_DIR, options, "ts")
+        hls = _hls_options(out_dir, AUDIO_DIR, options)
         hls["hls_time"] = options.segment_seconds
         outputs.append(
             ffmpeg.output(
                 audio_streams[len(plan.rungs)],
                 os.path.join(out_dir, AUDIO_DIR, PLAYLIST_NAME),
                 format="hls",
-                **{"c:a": "aac", "b:a": f"{AUDIO_ONLY_KBPS}k", "ac": 1},
+                **AUDIO_ONLY_CODEC,
                 **hls,
             )
         )
@@ -254,7 +296,7 @@ def build_command(
                     os.path.join(out_dir, AUDIO_DOWNLOAD_NAME),
                     format="mp4",
                     movflags="+faststart",
-                    **{"c:a": "aac", "b:a": f"{AUDIO_ONLY_KBPS}k", "ac": 1},
+                    **AUDIO_ONLY_CODEC,
                 )
             )
     graph = ffmpeg.merge_outputs(*outputs).global_args(
@@ -282,6 +324,16 @@ def read_segments(playlist_path: str) -> list[tuple[str, float]]:
     return segments
 
 
+_MAP = re.compile(r'#EXT-X-MAP:URI="([^"]+)"')
+
+
+def media_map(playlist_path: str) -> str:
+    """The init segment an fMP4 media playlist names (``EXT-X-MAP``); "" for MPEG-TS."""
+    with open(playlist_path, encoding="utf-8") as fh:
+        match = _MAP.search(fh.read())
+    return match.group(1) if match else ""
+
+
 def measure_bandwidth(playlist_path: str) -> tuple[int, int]:
     """(peak, average) bits per second over the segments, as HLS defines BANDWIDTH."""
     folder = os.path.dirname(playlist_path)
@@ -296,14 +348,51 @@ def measure_bandwidth(playlist_path: str) -> tuple[int, int]:
     return max(peak, average), average
 
 
+def declared_bandwidth(planned: PlannedRung, *, peak: int, audio: bool) -> int:
+    """BANDWIDTH of a rung in the master playlist: its measured peak, but never less than
+    what the rung may cost (its video cap plus its audio). hls.js chooses rungs by
+    BANDWIDTH: with a slide lecture's measured peaks (720p at 168 kbit/s) it climbed on a
+    250 kbit/s link before the first frame; with the caps it stays on 240p there (5.4 s
+    and 119 KB to the first frame instead of 6.1 s and 138 KB) and still reaches 360p on
+    3G (bench/README.md "player first frame")."""
+    rung = planned.rung
+    return max(peak, (rung.max_kbps + (rung.audio_kbps if audio else 0)) * 1000)
+
+
 def h264_codec_string(segment_path: str) -> str:
-    """``avc1.PPCCLL`` from the first SPS in an Annex B stream (profile, flags, level)."""
+    """``avc1.PPCCLL`` (profile, flags, level): from the ``avcC`` box of an fMP4 init
+    segment, or from the first SPS of an Annex B (MPEG-TS) segment."""
     with open(segment_path, "rb") as fh:
         data = fh.read(256 * 1024)
-    match = re.search(rb"\x00\x00\x01[\x27\x47\x67](...)", data, re.DOTALL)
+    match = re.search(rb"avcC\x01(...)", data, re.DOTALL) or re.search(
+        rb"\x00\x00\x01[\x27\x47\x67](...)", data, re.DOTALL
+    )
     if not match:
         return "avc1.640028"
     return "avc1." + match.group(1).hex().upper()
+
+
+def fit_poster(out_dir: str) -> str:
+    """Turn the frame ffmpeg wrote into ``poster.webp`` within ``POSTER_MAX_BYTES``
+    (or the smallest step); returns its name, "" when there was no frame."""
+    frame = os.path.join(out_dir, POSTER_FRAME)
+    if not os.path.isfile(frame):
+        return ""
+    target = os.path.join(out_dir, POSTER_NAME)
+    with open(frame, "rb") as fh:
+        frame_width = int.from_bytes(fh.read(24)[16:20], "big")  # PNG IHDR: never upscale
+    for width, quality in POSTER_STEPS:
+        (
+            ffmpeg.input(frame)
+            .filter("scale", min(width, frame_width or width), -2)
+            .output(target, vframes=1, quality=quality, compression_level=6, **{"c:v": "libwebp"})
+            .global_args("-hide_banner", "-nostdin", "-loglevel", "error")
+            .run(overwrite_output=True)
+        )
+        if os.path.getsize(target) <= POSTER_MAX_BYTES:
+            break
+    os.remove(frame)
+    return POSTER_NAME
 
 
 @dataclass
@@ -379,7 +468,8 @@ def expected_segment_count(seconds: float, *, first: float, every: float) -> int
 
 def _playlist_seconds(playlist_path: str) -> tuple[float, int]:
     """(total duration, segment count) of a finished media playlist; (0, 0) unless it
-    ends with ``#EXT-X-ENDLIST`` and every segment it lists is a non-empty file."""
+    ends with ``#EXT-X-ENDLIST`` and every segment it lists (the fMP4 init segment
+    included) is a non-empty file in its folder."""
     try:
         with open(playlist_path, encoding="utf-8") as fh:
             text = fh.read()
@@ -389,7 +479,8 @@ def _playlist_seconds(playlist_path: str) -> tuple[float, int]:
     folder = os.path.dirname(playlist_path)
     if "#EXT-X-ENDLIST" not in text or not segments:
         return 0.0, 0
-    for name, _seconds in segments:
+    init = _MAP.search(text)
+    for name in ([init.group(1)] if init else []) + [name for name, _s in segments]:
         path = os.path.join(folder, name)
         if os.path.dirname(os.path.normpath(path)) != os.path.normpath(folder):
             return 0.0, 0
@@ -477,14 +568,15 @@ def finish_ladder(out_dir: str, plan: Plan) -> Manifest:
         playlist = os.path.join(out_dir, planned.name, PLAYLIST_NAME)
         segments = read_segments(playlist)
         peak, average = measure_bandwidth(playlist)
-        codecs = h264_codec_string(os.path.join(out_dir, planned.name, segments[0][0]))
+        init = media_map(playlist)
+        codecs = h264_codec_string(os.path.join(out_dir, planned.name, init or segments[0][0]))
         if plan.audio:
             codecs += "," + AAC_LC
         manifest.rungs.append(
             RenditionInfo(
                 name=planned.name,
                 playlist=f"{planned.name}/{PLAYLIST_NAME}",
-                bandwidth=peak,
+                bandwidth=declared_bandwidth(planned, peak=peak, audio=bool(plan.audio)),
                 average_bandwidth=average,
                 codecs=codecs,
                 width=planned.width,
@@ -504,8 +596,7 @@ def finish_ladder(out_dir: str, plan: Plan) -> Manifest:
         )
     if plan.rungs:
         manifest.download = DOWNLOAD_NAME
-        if os.path.exists(os.path.join(out_dir, POSTER_NAME)):
-            manifest.poster = POSTER_NAME
+        manifest.poster = fit_poster(out_dir)
     elif plan.audio:
         manifest.download = AUDIO_DOWNLOAD_NAME
 

@@ -30,7 +30,10 @@ CONTENT_TYPES = {
     ".aac": "audio/aac",
     ".vtt": "text/vtt; charset=utf-8",
     ".jpg": "image/jpeg",
+    ".webp": "image/webp",
 }
+# fMP4 ladders: the init segment and the segments of the audio-only rung are audio.
+AUDIO_RUNG_PREFIX = "audio/"
 SHORT_CACHE = "private, max-age=300"
 IMMUTABLE_CACHE = "private, max-age=31536000, immutable"
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
@@ -119,6 +122,8 @@ def serve(request: HttpRequest, token: str, video_id: int, path: str) -> HttpRes
         raise Http404
 
     content_type = CONTENT_TYPES[extension]
+    if clean.startswith(AUDIO_RUNG_PREFIX) and extension in (".m4s", ".mp4"):
+        content_type = "audio/mp4"
     cache = SHORT_CACHE if extension in (".m3u8", ".vtt") else IMMUTABLE_CACHE
     accel = getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "")
     if accel:

@@ -49,7 +49,7 @@ def fetch(client, url):
 
 
 def media_urls(info):
-    segment = info.master_url.replace("master.m3u8", "240p/seg_00000.ts")
+    segment = info.master_url.replace("master.m3u8", "240p/seg_00000.m4s")
     playlist = info.master_url.replace("master.m3u8", "240p/index.m3u8")
     return [info.master_url, playlist, segment, info.poster_url, info.audio_url]
 
@@ -144,6 +144,9 @@ class TestDownloads:
         # the URL built by hand from a valid token is refused all the same
         assert fetch(client, self.download_url(ready_video, member)) == 403
         assert fetch(client, self.download_url(ready_video, member) + "?x=1") == 403
+        # while the ladder's own MP4 parts (fMP4 init segments) still play
+        init = self.download_url(ready_video, member).replace("download.mp4", "240p/init.mp4")
+        assert fetch(client, init) == 200
 
     def test_with_downloads_on_the_mp4_is_offered_and_served(
         self, client, org, member, ready_video
@@ -187,7 +190,7 @@ class TestDemoServing:
             ready_video.url,  # wagtailmedia's URL of the uploaded source
             "/media/" + ready_video.file.name,
             f"/media/{ladder}/master.m3u8",
-            f"/media/{ladder}/240p/seg_00000.ts",
+            f"/media/{ladder}/240p/seg_00000.m4s",
             f"/media/{ladder}/download.mp4",
         ]
         boss = django_user_model.objects.create_superuser("boss", "boss@example.org", "x")

@@ -26,8 +26,8 @@ def member(db):
     return UserFactory(username="viewer")
 
 
-def segment_url(master_url: str) -> str:
-    return master_url.replace("master.m3u8", "240p/seg_00000.ts")
+def segment_url(master_url: str, name: str = "240p/seg_00000.m4s") -> str:
+    return master_url.replace("master.m3u8", name)
 
 
 class TestPlaybackInfo:
@@ -39,7 +39,7 @@ class TestPlaybackInfo:
         assert info.audio_url.endswith("/audio/index.m3u8")
         assert [(r.name, r.height) for r in info.rungs] == [("240p", 240)]
         assert info.rungs[0].bandwidth > 0
-        assert info.download_url.endswith("download.mp4") and info.poster_url.endswith(".jpg")
+        assert info.download_url.endswith("download.mp4") and info.poster_url.endswith(".webp")
         assert info.duration == pytest.approx(2, abs=0.2)
 
     def test_none_unless_ready_or_for_anonymous(self, make_video, clips, ready_video, member):
@@ -61,17 +61,54 @@ class TestAccess:
         assert b"240p/index.m3u8" in master.content
 
         rung = client.get(info.master_url.replace("master.m3u8", "240p/index.m3u8"))
-        assert rung.status_code == 200 and b"seg_00000.ts" in rung.content
+        assert rung.status_code == 200 and b"seg_00000.m4s" in rung.content
+        assert b'#EXT-X-MAP:URI="init.mp4"' in rung.content
 
+        # fMP4 (CMAF): the rung's init segment, then segments of fragments
+        init = client.get(segment_url(info.master_url, "240p/init.mp4"))
+        body = b"".join(init.streaming_content)
+        assert init.status_code == 200 and init["Content-Type"] == "video/mp4"
+        assert body[4:8] == b"ftyp" and b"moov" in body
+        assert init["Cache-Control"] == "private, max-age=31536000, immutable"
+        assert "Content-Disposition" not in init  # a part of the ladder, not the download
         segment = client.get(segment_url(info.master_url))
         body = b"".join(segment.streaming_content)
-        assert segment.status_code == 200 and segment["Content-Type"] == "video/mp2t"
+        assert segment.status_code == 200 and segment["Content-Type"] == "video/mp4"
         assert segment["Cache-Control"] == "private, max-age=31536000, immutable"
-        assert int(segment["Content-Length"]) == len(body) and body[:1] == b"\x47"
+        assert int(segment["Content-Length"]) == len(body) and b"moof" in body[:200]
 
+        audio_segment = client.get(segment_url(info.master_url, "audio/seg_00000.m4s"))
+        assert audio_segment.status_code == 200
+        assert audio_segment["Content-Type"] == "audio/mp4"
         poster = client.get(info.poster_url)
-        assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
+        assert poster.status_code == 200 and poster["Content-Type"] == "image/webp"
         assert client.get(info.audio_url).status_code == 200
+
+    def test_a_ladder_published_as_mpeg_ts_still_plays(self, client, ready_video, member):
+        # given a ladder written before fMP4: its playlists name .ts segments
+        from pathlib import Path
+
+        from django.core.files.storage import default_storage
+
+        root = Path(default_storage.path(ready_video.rendition_dir))
+        (root / "240p" / "seg_00000.ts").write_bytes(b"\x47" + bytes(187))
+        (root / "240p" / "index.m3u8").write_text(
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n"
+            "seg_00000.ts\n#EXT-X-ENDLIST\n"
+        )
+        info = video_playback(user=member, video=ready_video)
+        client.force_login(member)
+
+        # then its playlist and segment are served, the segment as MPEG-TS
+        rung = client.get(segment_url(info.master_url, "240p/index.m3u8"))
+        assert rung.status_code == 200 and b"seg_00000.ts" in rung.content
+        segment = client.get(segment_url(info.master_url, "240p/seg_00000.ts"))
+        assert segment.status_code == 200 and segment["Content-Type"] == "video/mp2t"
+        assert b"".join(segment.streaming_content)[:1] == b"\x47"
+        # and the token still binds it to its member
+        client.force_login(UserFactory(username="someone_else"))
+        assert client.get(segment_url(info.master_url, "240p/seg_00000.ts")).status_code == 403
+        assert client.get(segment_url(info.master_url, "240p/init.mp4")).status_code == 403
 
     def test_range_requests(self, client, ready_video, member):
         info = video_playback(user=member, video=ready_video)
@@ -159,6 +196,6 @@ class TestAccess:
 
         assert response.status_code == 200 and response.content == b""
         assert response["X-Accel-Redirect"] == (
-            f"/_protected_media/{ready_video.rendition_dir}/240p/seg_00000.ts"
+            f"/_protected_media/{ready_video.rendition_dir}/240p/seg_00000.m4s"
         )
-        assert response["Content-Type"] == "video/mp2t"
+        assert response["Content-Type"] == "video/mp4"

@@ -249,7 +249,7 @@ def test_kill_9_of_the_worker_child_mid_transcode(prefork_worker, long_lecture):
     ladders = Path(default_storage.path(f"{services.RENDITIONS_ROOT}/{video.pk}"))
     assert [p.name for p in ladders.iterdir()] == [Path(video.rendition_dir).name]
     assert sorted(p.name for p in Path(default_storage.path(video.rendition_dir)).iterdir()) == [
-        "240p", "360p", "480p", "720p", "audio", "download.mp4", "master.m3u8", "poster.jpg",
+        "240p", "360p", "480p", "720p", "audio", "download.mp4", "master.m3u8", "poster.webp",
     ]  # fmt: skip
     tmp = Path(default_storage.path(services.RENDITIONS_ROOT)) / ".tmp"
     assert not tmp.exists() or not any(tmp.iterdir())
