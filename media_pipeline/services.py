@@ -26,8 +26,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from . import ladder
+from . import failures, ladder
 from .lease import beat_seconds, lease_is_dead, this_holder
 from .models import LectureVideo
 from .probe import ProbeError, ProbeResult, incomplete_message, probe_media
@@ -80,11 +81,21 @@ def transcode_enqueue(*, video_id: int, duration: float | None = None) -> None:
     from .tasks import transcode_video_task
 
     limit = transcode_time_limit(duration)
-    transaction.on_commit(
-        lambda: transcode_video_task.apply_async(
-            (video_id,), time_limit=limit + 120, soft_time_limit=limit + 60
-        )
-    )
+
+    def send() -> None:
+        try:
+            transcode_video_task.apply_async(
+                (video_id,), time_limit=limit + 120, soft_time_limit=limit + 60
+            )
+        except BrokerUnavailable:
+            # The upload still succeeds; the video is marked as a lost message, which the
+            # next beat re-queue (every minute) sends again once the broker answers.
+            log.warning("video %s: the broker is unavailable, the re-queue will send it", video_id)
+            LectureVideo.objects.filter(pk=video_id, status=LectureVideo.Status.UPLOADED).update(
+                heartbeat_at=timezone.now() - _lost_after() - timedelta(seconds=1)
+            )
+
+    transaction.on_commit(send)
 
 
 def video_transcode_request(*, video: LectureVideo, force: bool = False) -> bool:
@@ -346,6 +357,7 @@ def _run_ffmpeg(args: list[str], *, duration: float, timeout: float, on_progress
         errors = stderr.read().decode("utf-8", "replace").strip()
     if timed_out:
         raise TransientTranscodeError(f"ffmpeg ran longer than {timeout:.0f} s")
+    failures.raise_if_disk_full(errors)  # final, not transient: media_pipeline/failures.py
     if proc.returncode < 0 or "No space left" in errors or "Input/output error" in errors:
         raise TransientTranscodeError(f"ffmpeg exited with {proc.returncode}: {errors[-500:]}")
     if proc.returncode != 0:
@@ -494,14 +506,19 @@ def video_transcode(
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def _lost_after() -> timedelta:
+    """A video waiting this long for its first run lost its message (longer than any queue
+    delay)."""
+    return timedelta(seconds=getattr(settings, "MEDIA_TASK_MAX_SECONDS", 6 * 3600) + 3600)
+
+
 def transcodes_requeue_stale() -> list[int]:
     """Re-queue videos whose transcode stopped beating (a killed worker); returns their ids.
 
     Also re-sends videos left waiting far longer than any queue delay (a lost message).
     """
     now = timezone.now()
-    lost_after = timedelta(seconds=getattr(settings, "MEDIA_TASK_MAX_SECONDS", 6 * 3600) + 3600)
-    lost = Q(status=LectureVideo.Status.UPLOADED, heartbeat_at__lt=now - lost_after)
+    lost = Q(status=LectureVideo.Status.UPLOADED, heartbeat_at__lt=now - _lost_after())
     rows = LectureVideo.objects.filter(Q(status__in=ACTIVE) | lost).values(
         "pk", "duration", *LEASE_FIELDS
     )

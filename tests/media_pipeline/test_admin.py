@@ -207,3 +207,21 @@ def test_trainers_can_upload_and_caption(client, db, clips, settings, tmp_path):
     assert "同学们好" in caption.file.read().decode("utf-8")
     assert "党课第一讲" in client.get(reverse("wagtailmedia:index")).content.decode()
     assert "中文" in client.get(reverse("lecture_captions:index")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_while_the_broker_is_down_succeeds_and_is_sent_again(
+    client, settings, tmp_path, clips, broker_down
+):
+    """The trainer's upload is kept and answered as usual; the beat re-queue sends the
+    transcode as soon as the broker answers again."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    client.force_login(UserFactory(username="boss", is_superuser=True, is_staff=True))
+    response = upload(client, clips.v240)
+    assert response.status_code == 302
+    video = LectureVideo.objects.get()
+    assert video.status == LectureVideo.Status.UPLOADED and video.file
+
+    assert services.transcodes_requeue_stale() == [video.pk]  # broker still down: logged
+    video.refresh_from_db()
+    assert video.status == LectureVideo.Status.UPLOADED
