@@ -127,10 +127,20 @@
     this.setUp();
   }
 
+  /* A link the browser measures below 500 kbit/s (or with the member's data saving on).
+   * A native player's own rung choice cannot be steered: on such a link Chromium left the
+   * lowest rung for the highest before the first frame (bench/README.md). */
+  function slowLink() {
+    var c = navigator.connection;
+    return !!c && (c.saveData || (c.downlink > 0 && c.downlink < 0.5));
+  }
+
   Player.prototype.url = function () {
     if (this.saver) return this.audio;
-    if (this.quality !== "auto" && this.native) {
-      var r = this.cfg.rungs[+this.quality];
+    if (this.native) {
+      // "auto" on a slow link: the lowest rung's own playlist, so nothing else is fetched.
+      var pick = this.quality !== "auto" ? +this.quality : slowLink() ? 0 : -1;
+      var r = this.cfg.rungs[pick];
       if (r) return r.url;
     }
     return this.master;

@@ -390,3 +390,34 @@ def test_watched_share_moves_while_playing_between_beats(
     assert between == 0  # it moved without a beat
     assert first <= 10
     assert later >= 40  # of a 12-second lecture, more than 5 s played
+
+
+def test_on_a_slow_link_the_native_player_gets_the_lowest_rung_only(
+    browser, client, live_server, lesson_world
+):
+    """Chromium's native player, given the master playlist on a 2G-class link, left the
+    lowest rung for the highest before its first frame; below 500 kbit/s (as the browser
+    measures it) the page hands it the lowest rung's own playlist instead."""
+    member, lesson = lesson_world
+    context = login_context(browser, client, member, live_server)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 300, "downloadThroughput": 31250, "uploadThroughput": 31250},
+    )
+    net = NetLog(context, page)
+    try:
+        page.goto(live_server.url + lesson.url)
+        page.wait_for_selector(".player-bar:not([hidden])")
+        assert page.evaluate("() => navigator.connection.downlink") < 0.5
+        src = page.evaluate(f"() => {VIDEO}.src")
+        page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+        _tap_play(page)
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 0.3", timeout=30000)
+        fetched = net.video()
+    finally:
+        close_quietly(context, WatchBeat.objects.count)
+    assert src.endswith("/240p/index.m3u8"), src
+    assert not any(p.endswith("master.m3u8") for p in fetched), fetched
