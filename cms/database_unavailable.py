@@ -9,11 +9,13 @@ failures or deadlocks (which leave the connection alive), still goes to the 500 
 """
 
 import logging
+import sys
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -71,15 +73,27 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not connection_lost(exception):
             return None
-        logger.warning(
-            "database unavailable during %s %s: %s", request.method, request.path, exception
-        )
-        _close_broken_connections()
-        message = _("The service is briefly unavailable. Please try again in a few seconds.")
-        if request.path_info.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            body = loader.get_template("503.html").render({"message": message})
-            response = HttpResponse(body, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response(request, exception)
+
+
+def server_error(request, *args, **kwargs):
+    """``handler500``: a lost connection met outside a view (a middleware on the way out:
+    the session saved after the view) is an outage too; anything else is Django's 500."""
+    exception = sys.exc_info()[1]
+    if exception is not None and connection_lost(exception):
+        return unavailable_response(request, exception)
+    return defaults.server_error(request, *args, **kwargs)
+
+
+def unavailable_response(request, exception: BaseException) -> HttpResponse:
+    """503 with ``Retry-After``: the API's error shape under /api/, else the 503 page."""
+    logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
+    _close_broken_connections()
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        body = loader.get_template("503.html").render({"message": message})
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

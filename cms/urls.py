@@ -9,6 +9,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
 
+# A lost database connection met outside a view is a 503 too (cms/database_unavailable.py).
+handler500 = "cms.database_unavailable.server_error"
+
 urlpatterns = [
     # First: the heartbeat endpoint under api/ is the busiest URL, and resolving walks
     # the patterns in order.

@@ -73,6 +73,14 @@ class ApiLosingConnection(APIView):
         return Response({"count": _write_then_lose_connection()})
 
 
+@csrf_exempt
+def page_losing_connection_before_the_session_is_saved(request):
+    # The view is done with the database; the session saved on the way out is not.
+    request.session["seen"] = True
+    _terminate_own_backend()
+    return HttpResponse("done")
+
+
 def still_here(request):
     return JsonResponse({"half_written": Group.objects.filter(name=HALF_WRITTEN).count()})
 
@@ -85,8 +93,11 @@ def page_violating_a_constraint(request):
     raise IntegrityError("duplicate key value violates unique constraint")
 
 
+handler500 = "cms.database_unavailable.server_error"  # as cms/urls.py
+
 urlpatterns = [
     path("lose-connection/", page_losing_connection),
+    path("lose-connection-in-a-middleware/", page_losing_connection_before_the_session_is_saved),
     path("api/lose-connection/", ApiLosingConnection.as_view()),
     path("still-here/", still_here),
     path("fail/", page_failing),
@@ -151,6 +162,22 @@ def test_lost_connection_over_http_answers_503_then_recovers(live_server, url):
         assert after.read() == b'{"half_written": 0}'
 
 
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_in_a_middleware_answers_503_too():
+    # given a member who reads English; the test client must not re-raise what the
+    # 500 handler answers
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    # when the connection is lost after the view, as the session middleware saves
+    response = client.post("/lose-connection-in-a-middleware/")
+
+    # then 503 with the retry hint (not the 500 page), and the next request works
+    _assert_unavailable(response.status_code, response.headers, response.content, api=False)
+    assert client.get("/still-here/").status_code == 200
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/fail/", "/violate/"])
 def test_other_errors_still_answer_500(url):
@@ -185,3 +212,11 @@ def _wrapped(django_error: type, cause: BaseException) -> BaseException:
 )
 def test_only_a_lost_or_refused_connection_counts_as_unavailable(error, lost):
     assert connection_lost(error) is lost
+
+
+def test_the_site_answers_outages_met_outside_views_through_the_500_handler():
+    from django.urls import get_resolver
+
+    from cms.database_unavailable import server_error
+
+    assert get_resolver("cms.urls").resolve_error_handler(500) is server_error
