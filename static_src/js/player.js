@@ -161,6 +161,11 @@
     } else {
       v.load();
       v.addEventListener("play", function () { self.startHls(); });
+      // hls.js (117 KB gzip, long-cached) is fetched once the page has loaded, not on the
+      // tap: after the tap only the playlists and a first segment stand before the picture.
+      var early = function () { self.loadHls(function () {}); };
+      if (document.readyState === "complete") early();
+      else window.addEventListener("load", early);
     }
     v.addEventListener("loadedmetadata", function () {
       var t = self.pendingSeek;
@@ -233,11 +238,20 @@
       hls.loadSource(self.url());
       hls.attachMedia(v);
     };
-    if (window.Hls) return go();
+    this.loadHls(go, mp4);
+  };
+
+  /* hls.js, loaded once per page: ``done`` runs when it is there, ``failed`` if it cannot
+   * be loaded (both may be asked for before the script arrives). */
+  Player.prototype.loadHls = function (done, failed) {
+    if (window.Hls) return done();
+    var waiting = (this.hlsWaiting = this.hlsWaiting || []);
+    waiting.push([done, failed || function () {}]);
+    if (waiting.length > 1) return;
     var s = document.createElement("script");
     s.src = this.hlsSrc;
-    s.onload = go;
-    s.onerror = mp4;
+    s.onload = function () { waiting.splice(0).forEach(function (w) { w[0](); }); };
+    s.onerror = function () { waiting.splice(0).forEach(function (w) { w[1](); }); };
     document.head.appendChild(s);
   };
 
