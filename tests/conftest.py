@@ -181,13 +181,15 @@ def broker_down():
     that check a request still succeeds when its task cannot be sent. Restored afterwards."""
     from cms.celery import app
 
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    saved = {k: app.conf.get(k) for k in ("broker_write_url", "task_always_eager")}
 
     def reset_pools():
         app._pool = None
         app.amqp._producer_pool = None
 
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # The write URL: the environment's CELERY_BROKER_URL (the CI run on Redis) wins over
+    # the configured broker_url, not over broker_write_url.
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app.conf.task_always_eager = False
     reset_pools()
     yield
